@@ -1,0 +1,1 @@
+"""Layer 2: the `.pob` build file with source positions."""

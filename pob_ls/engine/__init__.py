@@ -1,0 +1,1 @@
+"""Layer 1: find, install and host the Path of Building engine."""

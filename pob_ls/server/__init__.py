@@ -1,0 +1,1 @@
+"""Layer 4: pygls wiring; LSP messages in, analysis out."""
