@@ -1,0 +1,142 @@
+"""Recognise a PoB engine folder, whichever of PoB's two shapes it has.
+
+A checkout or release archive keeps the Lua program in `src/` and pure-Lua libraries in `runtime/lua/`;
+an installed PoB (Windows) keeps `Launch.lua` at its top with the libraries in `lua/` beside it.
+The host only needs to know where `Launch.lua` lives and which folders go on Lua's search path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+UNKNOWN_VERSION = "unknown"
+CHECKOUT = "checkout"
+INSTALLED = "installed"
+
+_VERSION_RE = re.compile(r"<Version\b[^>]*\bnumber\s*=\s*[\"']([^\"']+)[\"']")
+_TREE_LIST_RE = re.compile(r"treeVersionList\s*=\s*\{([^}]*)\}", re.S)
+_QUOTED_RE = re.compile(r"[\"']([^\"']+)[\"']")
+_TREE_DIR_RE = re.compile(r"^\d+_\d+")
+
+
+class EngineError(Exception):
+    """Base of every engine problem the CLI turns into a one-line error."""
+
+
+class EngineNotFoundError(EngineError):
+    """No usable PoB engine where we looked."""
+
+
+@dataclass(frozen=True)
+class EngineLayout:
+    """Where the pieces of one PoB engine are, so the host can start it without guessing."""
+
+    root: Path
+    script_dir: Path
+    lua_lib_dirs: list[Path]
+    version: str
+    missing_tree_versions: list[str] = field(default_factory=list)
+    source: str = "option"
+    kind: str = CHECKOUT
+
+    @property
+    def launch_script(self) -> Path:
+        return self.script_dir / "Launch.lua"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.xml"
+
+
+def read_version(manifest_xml: Path) -> str:
+    """The `<Version number>` of a PoB manifest.xml, or "unknown" when absent or unreadable."""
+    try:
+        text = manifest_xml.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return UNKNOWN_VERSION
+    match = _VERSION_RE.search(text)
+    return match.group(1).strip() if match else UNKNOWN_VERSION
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key comparing versions numerically ("2.63.0" > "2.9.1"); non-numeric versions sort first."""
+    parts = re.findall(r"\d+", version)
+    return tuple(int(p) for p in parts) if parts else (-1,)
+
+
+def listed_tree_versions(script_dir: Path) -> list[str]:
+    """Tree versions PoB expects: `treeVersionList` from GameVersions.lua, else the TreeData folders."""
+    try:
+        text = (script_dir / "GameVersions.lua").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    match = _TREE_LIST_RE.search(text)
+    if match:
+        return _QUOTED_RE.findall(match.group(1))
+    tree_root = script_dir / "TreeData"
+    if not tree_root.is_dir():
+        return []
+    return sorted(p.name for p in tree_root.iterdir() if p.is_dir() and _TREE_DIR_RE.match(p.name))
+
+
+def missing_tree_versions(script_dir: Path) -> list[str]:
+    """Tree versions whose data (tree.lua or data.json) is absent: builds on them cannot load."""
+    tree_root = script_dir / "TreeData"
+    return [
+        v
+        for v in listed_tree_versions(script_dir)
+        if not (tree_root / v / "tree.lua").is_file() and not (tree_root / v / "data.json").is_file()
+    ]
+
+
+def _checkout_layout(root: Path, source: str) -> EngineLayout:
+    script_dir = root / "src"
+    libs = [d for d in (root / "runtime" / "lua",) if d.is_dir()]
+    return EngineLayout(
+        root=root,
+        script_dir=script_dir,
+        lua_lib_dirs=libs,
+        version=read_version(root / "manifest.xml"),
+        missing_tree_versions=missing_tree_versions(script_dir),
+        source=source,
+        kind=CHECKOUT,
+    )
+
+
+def _installed_layout(root: Path, source: str) -> EngineLayout:
+    libs = [d for d in (root / "lua", root / "runtime" / "lua") if d.is_dir()]
+    return EngineLayout(
+        root=root,
+        script_dir=root,
+        lua_lib_dirs=libs,
+        version=read_version(root / "manifest.xml"),
+        missing_tree_versions=missing_tree_versions(root),
+        source=source,
+        kind=INSTALLED,
+    )
+
+
+def detect_layout(path: str | Path, source: str = "option") -> EngineLayout:
+    """Describe the engine at `path` (a checkout, an extracted archive or an installed PoB).
+
+    An extracted upstream archive has a single top folder (`PathOfBuilding-2.63.0/`); it is looked into.
+    """
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise EngineNotFoundError(f"no PoB engine at {root}: the folder does not exist")
+    root = root.resolve()
+    if (root / "src" / "Launch.lua").is_file():
+        return _checkout_layout(root, source)
+    if (root / "Launch.lua").is_file():
+        return _installed_layout(root, source)
+    children = [p for p in root.iterdir() if not p.name.startswith(".")]
+    if len(children) == 1 and children[0].is_dir():
+        inner = children[0]
+        if (inner / "src" / "Launch.lua").is_file() or (inner / "Launch.lua").is_file():
+            return detect_layout(inner, source)
+    raise EngineNotFoundError(
+        f"no PoB engine at {root}: missing src/Launch.lua (a PoB checkout or release archive) "
+        "and Launch.lua (an installed PoB)"
+    )
