@@ -1,0 +1,110 @@
+"""What one calculation of a build gives: typed, plain Python, ready for JSON."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DisplayStat:
+    """One sidebar stat as PoB shows it, with the output key it comes from."""
+
+    section: str  # "player", "minion" or "fullDPS"
+    stat: str
+    label: str
+    value: float
+    text: str
+    warn: bool
+    lower_is_better: bool
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    class_name: str | None
+    ascend_class_name: str | None
+    level: int | None
+    tree_version: str | None
+    main_socket_group: int | None
+    main_skill: str | None
+    output_revision: int
+    output: dict[str, float | bool | str]
+    minion_output: dict[str, float | bool | str] | None
+    player_stats: list[tuple[str, float]]
+    minion_stats: list[tuple[str, float]]
+    display_stats: list[DisplayStat]
+    sidebar: list[tuple[str, str]]
+    warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "build": {
+                "class": self.class_name,
+                "ascendancy": self.ascend_class_name,
+                "level": self.level,
+                "tree_version": self.tree_version,
+                "main_socket_group": self.main_socket_group,
+                "main_skill": self.main_skill,
+            },
+            "sidebar": [
+                {
+                    "section": s.section,
+                    "stat": s.stat,
+                    "label": s.label,
+                    "value": json_number(s.value),
+                    "text": s.text,
+                    "warning": s.warn,
+                }
+                for s in self.display_stats
+            ],
+            "warnings": list(self.warnings),
+            "player_stats": {k: json_number(v) for k, v in self.player_stats},
+            "minion_stats": {k: json_number(v) for k, v in self.minion_stats},
+            "timings": dict(self.timings),
+        }
+
+
+def json_number(value: Any) -> Any:
+    """JSON has no inf or NaN: they become the strings PoB itself writes ("inf", "-inf", "nan")."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+    return value
+
+
+def _pairs(rows: Any) -> list[tuple[str, float]]:
+    return [(str(r[0]), r[1]) for r in rows or []]
+
+
+def result_from_lua(raw: dict[str, Any]) -> BuildResult:
+    return BuildResult(
+        class_name=raw.get("className"),
+        ascend_class_name=raw.get("ascendClassName"),
+        level=raw.get("level"),
+        tree_version=raw.get("treeVersion"),
+        main_socket_group=raw.get("mainSocketGroup"),
+        main_skill=raw.get("mainSkill"),
+        output_revision=int(raw.get("outputRevision") or 0),
+        output=dict(raw.get("output") or {}),
+        minion_output=raw.get("minionOutput") or None,
+        player_stats=_pairs(raw.get("playerStats")),
+        minion_stats=_pairs(raw.get("minionStats")),
+        display_stats=[
+            DisplayStat(
+                section=d["section"],
+                stat=d["stat"],
+                label=d["label"],
+                value=d["value"],
+                text=d["text"],
+                warn=bool(d["warn"]),
+                lower_is_better=bool(d["lowerIsBetter"]),
+            )
+            for d in raw.get("displayStats") or []
+        ],
+        sidebar=[(r[0], r[1]) for r in raw.get("sidebar") or []],
+        warnings=list(raw.get("warnings") or []),
+    )
