@@ -1,0 +1,163 @@
+"""`pob-ls engine install|list|where|remove`: manage PoB engines from the command line.
+
+Every handler returns an exit code; engine problems become one `pob-ls: error: ...` line and exit 2,
+never a traceback. Also runnable alone: `python -m pob_ls.engine.cli_engine engine install --from PATH`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from pob_ls.engine.discovery import find_engine, list_engines, remove_engine
+from pob_ls.engine.install import install_engine, read_install_record
+from pob_ls.engine.layout import EngineError, EngineLayout
+
+Handler = Callable[[argparse.Namespace], int]
+ERROR_EXIT = 2
+
+
+def add_engine_subcommands(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `engine` with its sub-commands to a parent's `add_subparsers()`; dispatch is `args.func(args)`."""
+    engine: argparse.ArgumentParser = subparsers.add_parser(
+        "engine", help="install, list, locate or remove PoB engines"
+    )
+    engine.set_defaults(func=lambda _args: _usage(engine))
+    actions = engine.add_subparsers(dest="engine_command", metavar="{install,list,where,remove}")
+
+    install = actions.add_parser("install", help="install a PoB engine (default: the pinned version)")
+    install.add_argument("version", nargs="?", help="PoB version, e.g. 2.63.0 (default: the pinned one)")
+    install.add_argument(
+        "--from",
+        dest="source",
+        metavar="PATH_OR_ARCHIVE",
+        help="a PoB folder, an installed PoB, a .tar.gz/.zip archive or a URL (default: download)",
+    )
+    install.set_defaults(func=_guarded(cmd_install))
+
+    listing = actions.add_parser("list", help="list installed engines")
+    listing.set_defaults(func=_guarded(cmd_list))
+
+    where = actions.add_parser("where", help="show which engine pob-ls would use, and why")
+    where.add_argument("--engine", help="a PoB folder or an installed version")
+    where.set_defaults(func=_guarded(cmd_where))
+
+    remove = actions.add_parser("remove", help="delete an installed engine")
+    remove.add_argument("version")
+    remove.set_defaults(func=_guarded(cmd_remove))
+    return engine
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    layout = install_engine(args.version, args.source, progress=ProgressBar(sys.stderr))
+    record = read_install_record(layout.root) or {}
+    print(f"installed PoB {layout.version} in {layout.root}")
+    unverified = record.get("unverified", [])
+    print(f"  verified: {record.get('verified', 0)} files")
+    if unverified:
+        shown = ", ".join(unverified[:3]) + (", ..." if len(unverified) > 3 else "")
+        print(f"  unverified (not in the pinned manifest): {len(unverified)} ({shown})")
+    if record.get("missing"):
+        print(f"  missing: {len(record['missing'])} files the pinned manifest lists")
+    if layout.missing_tree_versions:
+        print(f"  missing tree versions: {', '.join(layout.missing_tree_versions)}")
+    return 0
+
+
+def cmd_list(_args: argparse.Namespace) -> int:
+    engines = list_engines()
+    if not engines:
+        print("no engines installed; run `pob-ls engine install`", file=sys.stderr)
+        return 0
+    for layout in engines:
+        print(f"{layout.version}\t{layout.root}\t{_summary(layout)}")
+    return 0
+
+
+def cmd_where(args: argparse.Namespace) -> int:
+    layout = find_engine(args.engine)
+    print(layout.root)
+    print(f"  version {layout.version}, found via {layout.source}, {layout.kind} layout", file=sys.stderr)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    removed = remove_engine(args.version)
+    print(f"removed {removed}")
+    return 0
+
+
+def _summary(layout: EngineLayout) -> str:
+    record = read_install_record(layout.root) or {}
+    parts = [f"verified {record.get('verified', 0)}"]
+    if record.get("unverified"):
+        parts.append(f"unverified {len(record['unverified'])}")
+    if layout.missing_tree_versions:
+        parts.append(f"missing trees {','.join(layout.missing_tree_versions)}")
+    return "; ".join(parts)
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Turn engine errors into one line on stderr and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except EngineError as exc:
+            print(f"pob-ls: error: {exc}", file=sys.stderr)
+            return ERROR_EXIT
+        except KeyboardInterrupt:
+            print("pob-ls: error: interrupted", file=sys.stderr)
+            return ERROR_EXIT
+
+    return run
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    print("pob-ls: error: choose an engine command: install, list, where or remove", file=sys.stderr)
+    return ERROR_EXIT
+
+
+class ProgressBar:
+    """A download progress bar on a terminal; silent when the stream is not one (logs, tests)."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.enabled = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if now - self._last < 0.1 and not finished:
+            return
+        self._last = now
+        mib = done / (1 << 20)
+        if total:
+            filled = int(self.width * done / total)
+            bar = "#" * filled + "-" * (self.width - filled)
+            line = f"\rdownloading [{bar}] {100 * done // total:3d}% {mib:.1f}/{total / (1 << 20):.1f} MiB"
+        else:
+            line = f"\rdownloading {mib:.1f} MiB"
+        self.stream.write(line + ("\n" if finished else ""))
+        self.stream.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point, for set-up scripts that run before `pob-ls` itself is wired up."""
+    parser = argparse.ArgumentParser(prog="pob-ls")
+    add_engine_subcommands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
