@@ -26,6 +26,8 @@ from pob_ls.engine.results import BuildResult, result_from_lua
 JIT_OPTIONS = ("maxtrace=20000", "maxrecord=16000", "maxsnap=1000", "maxmcode=65536", "sizemcode=1024")
 DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024
 MAX_INFLATE = 512 * 1024 * 1024
+# Feature glue modules loaded after the API, in this order (files in pob_ls/engine/lua/).
+GLUE_MODULES: tuple[str, ...] = ()
 
 
 class EngineError(Exception):
@@ -186,6 +188,9 @@ class PobHost:
             raise EngineError(f"PoB {files.version} at {root} failed to boot: {_lua_message(exc)}") from exc
         pinned = self._run_glue("determinism.lua", cfg)
         self._api = self._run_glue("api.lua", cfg)
+        # Feature modules: each is a Lua file in lua/ that returns a table of functions,
+        # called as module(cfg, api) so it can reach the loaded build objects.
+        self._modules: dict[str, Any] = {name: self._run_glue(f"{name}.lua", cfg, self._api) for name in GLUE_MODULES}
         self.boot = BootInfo(
             version=files.version,
             engine_root=root,
@@ -200,13 +205,21 @@ class PobHost:
             [self.lua.table_from(e) for e in self._sandbox.file_search(pattern, overlay_pattern, dir_only)]
         )
 
-    def _run_glue(self, name: str, cfg: object) -> Any:
+    def _run_glue(self, name: str, *args: object) -> Any:
         func = self.lua.execute(
             "local src, name = ... return assert(load(src, '=pob-ls/' .. name, 't'))",
             _read_glue(name).encode(),
             name.encode(),
         )
-        return func(cfg)
+        return func(*args)
+
+    def call(self, module: str, function: str, *args: Any, error: type[EngineError] = EngineError) -> Any:
+        """Call `function` of a feature glue module; the result is converted to plain Python."""
+        func = self._modules[module][function.encode()]
+        if func is None:
+            raise EngineError(f"glue module {module} has no function {function}")
+        converted = [a.encode("utf-8") if isinstance(a, str) else a for a in args]
+        return _to_python(self._call(func, *converted, error=error))
 
     def _call(self, func: Callable[..., Any], *args: Any, error: type[EngineError] = EngineError) -> Any:
         try:
@@ -234,7 +247,7 @@ class PobHost:
 
     def drain_log(self) -> list[str]:
         log = self.lua.globals().pobls_host.log
-        lines = [_decode(log[i]) for i in range(1, len(log) + 1)]
+        lines = [str(_decode(log[i])) for i in range(1, len(log) + 1)]
         self.lua.execute("pobls_host.log = {}")
         return lines
 
