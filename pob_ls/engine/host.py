@@ -19,7 +19,7 @@ from typing import Any
 from lupa import luajit21
 
 from pob_ls.engine.paths import engine_cache_dir
-from pob_ls.engine.results import BuildResult, result_from_lua
+from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lua
 
 # LuaJIT's default trace limits make PoB flush its compiled code several times per
 # recalculation; these limits remove the flushes (2-5x faster recalcs, ~60 MB more heap).
@@ -27,7 +27,7 @@ JIT_OPTIONS = ("maxtrace=20000", "maxrecord=16000", "maxsnap=1000", "maxmcode=65
 DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024
 MAX_INFLATE = 512 * 1024 * 1024
 # Feature glue modules loaded after the API, in this order (files in pob_ls/engine/lua/).
-GLUE_MODULES: tuple[str, ...] = ()
+GLUE_MODULES: tuple[str, ...] = ("diagnostics",)
 
 
 class EngineError(Exception):
@@ -190,7 +190,9 @@ class PobHost:
         self._api = self._run_glue("api.lua", cfg)
         # Feature modules: each is a Lua file in lua/ that returns a table of functions,
         # called as module(cfg, api) so it can reach the loaded build objects.
-        self._modules: dict[str, Any] = {name: self._run_glue(f"{name}.lua", cfg, self._api) for name in GLUE_MODULES}
+        self._modules: dict[str, Any] = {
+            name: self._run_glue(f"{name}.lua", cfg, self._api) for name in GLUE_MODULES
+        }
         self.boot = BootInfo(
             version=files.version,
             engine_root=root,
@@ -239,8 +241,12 @@ class PobHost:
         self._call(self._api.recalc, handle)
 
     def result(self, handle: int) -> BuildResult:
-        raw = self._call(self._api.result, handle)
-        return result_from_lua(_to_python(raw))
+        start = time.perf_counter()
+        raw = _to_python(self._call(self._api.result, handle))
+        problems = problems_from_lua(self.call("diagnostics", "collect", handle))
+        result = result_from_lua(raw, problems)
+        result.timings["result_seconds"] = time.perf_counter() - start
+        return result
 
     def free(self, handle: int) -> None:
         self._call(self._api.free, handle)

@@ -21,6 +21,23 @@ class DisplayStat:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One of PoB's complaints about a build, tied to the entity in the file that causes it.
+
+    `entity` is a dict with `kind` in build, spec, item, itemLine, slot, group, gem, config,
+    plus its keys (itemId, line, slot, group, gem, name): see lua/diagnostics.lua.
+    """
+
+    severity: str  # "error", "warning", "information"
+    code: str
+    message: str
+    entity: dict[str, Any]
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.code, repr(sorted(self.entity.items())), self.message)
+
+
+@dataclass(frozen=True)
 class BuildResult:
     class_name: str | None
     ascend_class_name: str | None
@@ -36,6 +53,7 @@ class BuildResult:
     display_stats: list[DisplayStat]
     sidebar: list[tuple[str, str]]
     warnings: list[str]
+    problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +78,10 @@ class BuildResult:
                 for s in self.display_stats
             ],
             "warnings": list(self.warnings),
+            "problems": [
+                {"severity": p.severity, "code": p.code, "message": p.message, "entity": p.entity}
+                for p in self.problems
+            ],
             "player_stats": {k: json_number(v) for k, v in self.player_stats},
             "minion_stats": {k: json_number(v) for k, v in self.minion_stats},
             "timings": dict(self.timings),
@@ -80,7 +102,27 @@ def _pairs(rows: Any) -> list[tuple[str, float]]:
     return [(str(r[0]), r[1]) for r in rows or []]
 
 
-def result_from_lua(raw: dict[str, Any]) -> BuildResult:
+def problems_from_lua(raw: list[dict[str, Any]] | dict[str, Any] | None) -> list[Problem]:
+    rows = raw if isinstance(raw, list) else []
+    problems = {
+        Problem(
+            severity=str(r["severity"]),
+            code=str(r["code"]),
+            message=str(r["message"]),
+            entity=dict(r.get("entity") or {"kind": "build"}),
+        ).sort_key(): r
+        for r in rows
+    }
+    out = [
+        Problem(
+            str(r["severity"]), str(r["code"]), str(r["message"]), dict(r.get("entity") or {"kind": "build"})
+        )
+        for _, r in sorted(problems.items())
+    ]
+    return out
+
+
+def result_from_lua(raw: dict[str, Any], problems: list[Problem] | None = None) -> BuildResult:
     return BuildResult(
         class_name=raw.get("className"),
         ascend_class_name=raw.get("ascendClassName"),
@@ -107,4 +149,5 @@ def result_from_lua(raw: dict[str, Any]) -> BuildResult:
         ],
         sidebar=[(r[0], r[1]) for r in raw.get("sidebar") or []],
         warnings=list(raw.get("warnings") or []),
+        problems=problems or [],
     )
