@@ -1,0 +1,121 @@
+"""`pob-ls`: serve the language server, print a build's stats, check builds, manage engines.
+
+Every command returns an exit code; user errors are one `pob-ls: error: ...` line naming the
+file and the cause, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pob_ls import __version__
+from pob_ls.engine.cli_engine import add_engine_subcommands
+from pob_ls.engine.layout import EngineError
+
+ERROR_EXIT = 2
+
+
+class UserError(Exception):
+    """A problem with what the user gave us; printed as one line."""
+
+
+def read_build_file(path: Path) -> str:
+    """The build XML in a `.pob`/`.xml` file, or decoded from the share code it holds."""
+    from pob_ls.document import parse_document
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    text = raw.decode("utf-8", errors="replace")
+    doc = parse_document(text)
+    fatal = [e for e in doc.errors if e.severity == "error"]
+    if fatal:
+        err = fatal[0]
+        pos = doc.source_line_index.position(doc.source_range(err.range).start)
+        raise UserError(f"{path}:{pos.line + 1}:{pos.character + 1}: {err.message}")
+    return doc.text
+
+
+def _format_sheet(result: Any, engine: Any) -> str:
+    lines = []
+    b = result
+    title = " ".join(x for x in (b.ascend_class_name or b.class_name, f"level {b.level}") if x)
+    lines.append(f"{title} — tree {b.tree_version} — main skill: {b.main_skill or 'none'}")
+    lines.append(f"(PoB {engine.version})")
+    width = max((len(label) for label, _ in result.sidebar), default=20)
+    for label, value in result.sidebar:
+        if not label and not value:
+            if lines[-1] != "":
+                lines.append("")
+            continue
+        lines.append(f"{label:<{width}} {value}" if value else label)
+    if result.warnings:
+        lines.append("")
+        lines.append("Warnings:")
+        lines.extend(f"  {w}" for w in result.warnings)
+    return "\n".join(lines)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from pob_ls.engine.discovery import find_engine
+    from pob_ls.engine.host import BuildLoadError, PobHost
+
+    path = Path(args.file)
+    xml = read_build_file(path)
+    engine = find_engine(args.engine)
+    host = PobHost(engine)
+    try:
+        handle = host.load_build(xml, path.stem)
+    except BuildLoadError as exc:
+        raise UserError(f"{path}: {exc}") from exc
+    result = host.result(handle)
+    if args.json:
+        out = {"engine": {"version": engine.version, "path": str(engine.root)}, "file": str(path)}
+        out.update(result.to_json())
+        out["timings"]["boot_seconds"] = host.boot.boot_seconds
+        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(_format_sheet(result, engine))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pob-ls", description="Path of Building language server and tools")
+    parser.add_argument("--version", action="version", version=f"pob-ls {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,stats,check,engine}")
+
+    stats = sub.add_parser("stats", help="print a build's stats as PoB computes them")
+    stats.add_argument("file", help="a .pob/.xml build file, or a file holding a share code")
+    stats.add_argument("--engine", help="PoB engine folder or installed version")
+    stats.add_argument("--json", action="store_true", help="one JSON object instead of a stat sheet")
+    stats.set_defaults(func=cmd_stats)
+
+    add_engine_subcommands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return ERROR_EXIT
+    try:
+        code: int = args.func(args)
+        return code
+    except (UserError, EngineError) as exc:
+        print(f"pob-ls: error: {exc}", file=sys.stderr)
+        return ERROR_EXIT
+    except KeyboardInterrupt:
+        print("pob-ls: error: interrupted", file=sys.stderr)
+        return ERROR_EXIT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
