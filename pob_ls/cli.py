@@ -75,9 +75,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise UserError(f"{path}: {exc}") from exc
     result = host.result(handle)
     if args.json:
-        out = {"engine": {"version": engine.version, "path": str(engine.root)}, "file": str(path)}
+        result.timings["boot_seconds"] = host.boot.boot_seconds
+        out: dict[str, Any] = {
+            "engine": {"version": engine.version, "path": str(engine.root)},
+            "file": str(path),
+        }
         out.update(result.to_json())
-        out["timings"]["boot_seconds"] = host.boot.boot_seconds
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
