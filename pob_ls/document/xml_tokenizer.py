@@ -122,7 +122,11 @@ class _Reader:
     def skip_to(self, lt: int, terminator: str, what: str) -> int:
         end = self.text.find(terminator, lt, self.limit)
         if end < 0:
-            raise XmlSyntaxError(f"unterminated {what}", TextRange(lt, self.limit), "unexpected-eof")
+            raise XmlSyntaxError(
+                f"unterminated {what} (opened at offset {lt})",
+                TextRange(self.limit, self.limit),
+                "unexpected-eof",
+            )
         return end + len(terminator)
 
     def character_data(self, start: int, end: int) -> None:
@@ -149,7 +153,11 @@ class _Reader:
         body = lt + 9
         end = self.text.find("]]>", body, self.limit)
         if end < 0:
-            raise XmlSyntaxError("unterminated CDATA section", TextRange(lt, self.limit), "unexpected-eof")
+            raise XmlSyntaxError(
+                f"unterminated CDATA section (opened at offset {lt})",
+                TextRange(self.limit, self.limit),
+                "unexpected-eof",
+            )
         self.stack[-1].texts.append(TextSegment(TextRange(body, end), self.text[body:end], cdata=True))
         return end + 3
 
@@ -259,9 +267,10 @@ class _Reader:
         match = _END_TAG.match(self.text, lt, self.limit)
         if match is None:
             if self.text.find(">", lt, self.limit) < 0:
+                open_tag = self.stack[-1].tag if self.stack else "?"
                 raise XmlSyntaxError(
-                    "unexpected end of document inside an end tag",
-                    TextRange(lt, self.limit),
+                    f"unexpected end of document inside the end tag of <{open_tag}>",
+                    TextRange(self.limit, self.limit),
                     "unexpected-eof",
                 )
             raise XmlSyntaxError("malformed end tag", TextRange(lt, lt + 2))
