@@ -110,9 +110,9 @@ class PobDocument:
             entities.append(model if model is not None and model.range == section.range else section)
         return entities
 
-    def entity_at(self, offset: int) -> Entity | None:
-        """The innermost entity whose range holds ``offset`` (node id, gem, item line, input, ...)."""
-        found: Entity | None = None
+    def entities_at(self, offset: int) -> list[Entity]:
+        """Every entity holding ``offset``, outermost first (section, set, group, gem, ...)."""
+        chain: list[Entity] = []
         candidates = self.top_entities()
         while candidates:
             best: Entity | None = None
@@ -122,6 +122,11 @@ class PobDocument:
                     best = candidate
             if best is None:
                 break
-            found = best
+            chain.append(best)
             candidates = best.sub_entities()
-        return found
+        return chain
+
+    def entity_at(self, offset: int) -> Entity | None:
+        """The innermost entity whose range holds ``offset`` (node id, gem, item line, input, ...)."""
+        chain = self.entities_at(offset)
+        return chain[-1] if chain else None

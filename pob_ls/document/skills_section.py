@@ -109,6 +109,10 @@ class SkillSet(Element):
     def title(self) -> str | None:
         return None if self.implicit else self.get("title")
 
+    def socket_group(self, index: int) -> SocketGroup | None:
+        """By 1-based index, the way ``mainSocketGroup`` refers to groups."""
+        return self.socket_groups[index - 1] if 1 <= index <= len(self.socket_groups) else None
+
     def sub_entities(self) -> Sequence[Entity]:
         return self.socket_groups
 

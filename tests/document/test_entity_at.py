@@ -86,3 +86,14 @@ def test_bare_socket_groups_of_old_files_are_found() -> None:
     assert isinstance(group, SocketGroup) and group.index == 2
     gem = document.entity_at(text.index("Flame Dash"))
     assert isinstance(gem, Gem) and gem.name_spec == "Flame Dash"
+
+
+def test_entities_at_gives_the_chain(guardian: tuple[str, PobDocument]) -> None:
+    text, document = guardian
+    chain = document.entities_at(text.index('nameSpec="Trinity"'))
+    assert [type(entity).__name__ for entity in chain] == ["SkillsSection", "SkillSet", "SocketGroup", "Gem"]
+    assert document.build is not None and document.skills is not None
+    active = document.skills.active()
+    assert active is not None
+    main_group = active.socket_group(document.build.main_socket_group or 0)
+    assert main_group is not None and main_group is chain[2]
