@@ -13,6 +13,10 @@
 
 local cfg = ...
 
+-- lupa always installs a `python` module; Lua must never reach Python.
+python = nil
+package.loaded.python = nil
+
 local real_open = io.open
 local real_loadfile = loadfile
 local s_format = string.format
