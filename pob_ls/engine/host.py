@@ -18,6 +18,7 @@ from typing import Any
 
 from lupa import luajit21
 
+from pob_ls.engine.layout import EngineError, EngineLayout
 from pob_ls.engine.paths import engine_cache_dir
 from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lua
 
@@ -30,8 +31,7 @@ MAX_INFLATE = 512 * 1024 * 1024
 GLUE_MODULES: tuple[str, ...] = ("diagnostics",)
 
 
-class EngineError(Exception):
-    """PoB could not do what was asked; the message is meant for the user."""
+__all__ = ["BuildLoadError", "EngineError", "EngineFiles", "PobHost"]
 
 
 class BuildLoadError(EngineError):
@@ -136,7 +136,7 @@ class PobHost:
 
     def __init__(
         self,
-        files: EngineFiles,
+        files: EngineFiles | EngineLayout,
         *,
         cache_dir: Path | None = None,
         max_memory: int | None = DEFAULT_MAX_MEMORY,
@@ -244,7 +244,8 @@ class PobHost:
         start = time.perf_counter()
         raw = _to_python(self._call(self._api.result, handle))
         problems = problems_from_lua(self.call("diagnostics", "collect", handle))
-        result = result_from_lua(raw, problems)
+        facts = self.call("diagnostics", "facts", handle)
+        result = result_from_lua(raw, problems, facts if isinstance(facts, dict) else {})
         result.timings["result_seconds"] = time.perf_counter() - start
         return result
 

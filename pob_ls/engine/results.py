@@ -54,6 +54,7 @@ class BuildResult:
     sidebar: list[tuple[str, str]]
     warnings: list[str]
     problems: list[Problem] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # what PoB kept of the file: see diagnostics.lua
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -84,6 +85,15 @@ class BuildResult:
             ],
             "player_stats": {k: json_number(v) for k, v in self.player_stats},
             "minion_stats": {k: json_number(v) for k, v in self.minion_stats},
+            "output": {k: json_number(v) for k, v in sorted(self.output.items())},
+            "minion_output": (
+                {k: json_number(v) for k, v in sorted(self.minion_output.items())}
+                if self.minion_output
+                else None
+            ),
+            "sidebar_rows": [list(row) for row in self.sidebar],
+            "facts": self.facts,
+            "output_revision": self.output_revision,
             "timings": dict(self.timings),
         }
 
@@ -103,26 +113,19 @@ def _pairs(rows: Any) -> list[tuple[str, float]]:
 
 
 def problems_from_lua(raw: list[dict[str, Any]] | dict[str, Any] | None) -> list[Problem]:
+    """Problems in a stable order (Lua gathers them in hash order), duplicates dropped."""
     rows = raw if isinstance(raw, list) else []
-    problems = {
-        Problem(
-            severity=str(r["severity"]),
-            code=str(r["code"]),
-            message=str(r["message"]),
-            entity=dict(r.get("entity") or {"kind": "build"}),
-        ).sort_key(): r
-        for r in rows
-    }
-    out = [
-        Problem(
-            str(r["severity"]), str(r["code"]), str(r["message"]), dict(r.get("entity") or {"kind": "build"})
-        )
-        for _, r in sorted(problems.items())
-    ]
-    return out
+    unique: dict[tuple[str, str, str], Problem] = {}
+    for r in rows:
+        entity = dict(r.get("entity") or {"kind": "build"})
+        p = Problem(str(r["severity"]), str(r["code"]), str(r["message"]), entity)
+        unique[p.sort_key()] = p
+    return [unique[k] for k in sorted(unique)]
 
 
-def result_from_lua(raw: dict[str, Any], problems: list[Problem] | None = None) -> BuildResult:
+def result_from_lua(
+    raw: dict[str, Any], problems: list[Problem] | None = None, facts: dict[str, Any] | None = None
+) -> BuildResult:
     return BuildResult(
         class_name=raw.get("className"),
         ascend_class_name=raw.get("ascendClassName"),
@@ -150,4 +153,5 @@ def result_from_lua(raw: dict[str, Any], problems: list[Problem] | None = None) 
         sidebar=[(r[0], r[1]) for r in raw.get("sidebar") or []],
         warnings=list(raw.get("warnings") or []),
         problems=problems or [],
+        facts=facts or {},
     )
