@@ -1,0 +1,135 @@
+-- pob-ls host glue: what-if deltas through PoB's own calculator and compare wording.
+--
+-- Each function asks PoB's misc calculator (the one its tooltips use) for the build with one
+-- change, then formats the difference with Build:AddStatComparesToTooltip, exactly the lines
+-- the GUI shows in a tooltip. The build itself is not changed (gem toggles are restored).
+
+local cfg, api = ...
+
+local M = {}
+
+local function compare(build, base, output, header)
+	local tooltip = new("Tooltip")
+	local count = build:AddStatComparesToTooltip(tooltip, base, output, header)
+	local lines = {}
+	for _, line in ipairs(tooltip.lines) do
+		if line.text then
+			lines[#lines + 1] = StripEscapes(line.text)
+		end
+	end
+	return { count = count, lines = lines }
+end
+
+local function calculator(build)
+	wipeGlobalCache()
+	if build.spec and build.spec.treeVersion then
+		data.setJewelRadiiGlobally(build.spec.treeVersion)
+	end
+	return build.calcsTab:GetMiscCalculator(build)
+end
+
+-- Removing (unequipping) the item in `slotName`.
+function M.removeItem(id, slotName)
+	local build = api.get(id)
+	local slot = build.itemsTab.slots[slotName]
+	if not slot or not slot.selItemId or slot.selItemId == 0 then
+		return nil
+	end
+	local calcFunc, base = calculator(build)
+	local output = calcFunc({ repSlotName = slotName, repItem = nil })
+	return compare(build, base, output, "Removing this item from " .. (slot.label or slotName) .. " will give you:")
+end
+
+-- Unallocating (or allocating) one passive node.
+function M.toggleNode(id, nodeId)
+	local build = api.get(id)
+	local node = build.spec and build.spec.nodes[nodeId]
+	if not node then
+		return nil
+	end
+	local calcFunc, base = calculator(build)
+	local output, header
+	if node.alloc then
+		output = calcFunc({ removeNodes = { [node] = true } })
+		header = "Unallocating this node will give you:"
+	else
+		output = calcFunc({ addNodes = { [node] = true } })
+		header = "Allocating this node will give you:"
+	end
+	return compare(build, base, output, header)
+end
+
+-- Disabling (or enabling) gem `gemIndex` of socket group `groupIndex` (file positions).
+function M.toggleGem(id, groupIndex, gemIndex)
+	local build = api.get(id)
+	local n, group = 0, nil
+	for _, g in ipairs(build.skillsTab.socketGroupList) do
+		if not g.source then
+			n = n + 1
+			if n == groupIndex then
+				group = g
+				break
+			end
+		end
+	end
+	local gem = group and group.gemList[gemIndex]
+	if not gem then
+		return nil
+	end
+	local calcFunc, base = calculator(build)
+	local was = gem.enabled
+	gem.enabled = not was
+	build.skillsTab:ProcessSocketGroup(group)
+	local ok, output = pcall(calcFunc)
+	gem.enabled = was
+	build.skillsTab:ProcessSocketGroup(group)
+	wipeGlobalCache()
+	if not ok then
+		error(output, 0)
+	end
+	return compare(build, base, output, (was and "Disabling" or "Enabling") .. " this gem will give you:")
+end
+
+-- The main skill's figures for one socket group, as if it were the main skill.
+function M.groupSummary(id, groupIndex)
+	local build = api.get(id)
+	local n, index = 0, nil
+	for i, g in ipairs(build.skillsTab.socketGroupList) do
+		if not g.source then
+			n = n + 1
+			if n == groupIndex then
+				index = i
+				break
+			end
+		end
+	end
+	if not index then
+		return nil
+	end
+	local output
+	if index == build.mainSocketGroup then
+		output = build.calcsTab.mainOutput
+	else
+		local saved = build.mainSocketGroup
+		build.mainSocketGroup = index
+		wipeGlobalCache()
+		local ok, env = pcall(build.calcsTab.calcs.buildOutput, build, "CALCULATOR")
+		build.mainSocketGroup = saved
+		wipeGlobalCache()
+		if not ok then
+			error(env, 0)
+		end
+		output = env.player.output
+	end
+	local keys = { "CombinedDPS", "TotalDPS", "TotalDotDPS", "FullDPS", "AverageHit", "Speed", "ManaCost",
+		"LifeCost", "ESCost", "ManaPerSecondCost", "LifePerSecondCost", "CritChance", "HitChance" }
+	local res = {}
+	for _, k in ipairs(keys) do
+		if type(output[k]) == "number" then
+			res[k] = output[k]
+		end
+	end
+	return res
+end
+
+return M
