@@ -1,0 +1,344 @@
+"""A worker process: one booted PoB holding several documents, answering the service one request at a time.
+
+The worker never enforces deadlines itself (a Lua loop cannot be interrupted from Python);
+the service kills it instead. It does police memory: lupa's `max_memory` bounds the Lua heap,
+least-recently-used build objects are freed beyond a budget (their text is kept, so they reload
+on demand), and past an RSS limit it asks to be replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import math
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lupa import luajit21
+
+from pob_ls.engine.host import BuildLoadError, EngineError, EngineFiles, PobHost
+from pob_ls.engine.incremental import update_build
+from pob_ls.engine.protocol import (
+    Accepted,
+    Call,
+    CallResult,
+    CloseDocument,
+    DocumentResult,
+    DocumentStats,
+    ErrorReply,
+    Evicted,
+    GetResult,
+    GetStats,
+    OpenDocument,
+    Ping,
+    ProtocolError,
+    Ready,
+    RecycleRequested,
+    Shutdown,
+    TestHook,
+    UpdateDocument,
+    WorkerConfig,
+    WorkerStats,
+    config_engine_files,
+    config_from_json,
+    read_frame,
+    write_frame,
+)
+
+_PR_SET_PDEATHSIG = 1
+_LOOP_FOREVER = "while true do end"
+_ALLOCATE_FOREVER = "local t, i = {}, 0 while true do i = i + 1 t[i] = string.rep('x', 1048576) .. i end"
+
+
+class _RequestFailed(Exception):
+    def __init__(self, reply: ErrorReply) -> None:
+        super().__init__(reply.message)
+        self.reply = reply
+
+
+@dataclass
+class _Document:
+    uri: str
+    version: int
+    text: str
+    handle: int | None = None
+    loaded_text: str | None = None  # what the build object holds (the text `update_build` diffs from)
+    error: str | None = None  # PoB's rejection of `text`, when it was rejected
+    last_used: float = 0.0
+
+
+def boot_host(config: WorkerConfig) -> PobHost:
+    root, script_dir, lib_dirs, version = config_engine_files(config)
+    kwargs: dict[str, Any] = {}
+    if config.cache_dir:
+        kwargs["cache_dir"] = Path(config.cache_dir)
+    if config.lua_max_memory:
+        kwargs["max_memory"] = config.lua_max_memory
+    return PobHost(EngineFiles(root, script_dir, lib_dirs, version), **kwargs)
+
+
+def rss_bytes() -> int:
+    """Current resident size (Linux /proc; elsewhere the peak, which is what is available)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, luajit21.LuaMemoryError | MemoryError):
+        return True
+    if exc.__cause__ is not None and _is_out_of_memory(exc.__cause__):
+        return True
+    return "not enough memory" in str(exc) or "ran out of memory" in str(exc)
+
+
+def _plain_json(value: Any) -> Any:
+    """Glue results made JSON-safe: inf/nan become PoB's strings, tuples lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_json(v) for v in value]
+    return value
+
+
+class Worker:
+    """Serve requests from one socket until it closes or a Shutdown arrives."""
+
+    def __init__(self, host: PobHost, config: WorkerConfig, sock: socket.socket, *, forked: bool) -> None:
+        self.host = host
+        self.config = config
+        self.sock = sock
+        self.forked = forked
+        self.docs: dict[str, _Document] = {}
+        self.requests = 0
+        self._last_kind = "cached"
+
+    def serve(self) -> None:
+        write_frame(
+            self.sock, Ready(os.getpid(), self.forked, self.host.boot.boot_seconds, self.host.boot.version)
+        )
+        while True:
+            try:
+                envelope = read_frame(self.sock)
+            except (ProtocolError, OSError) as exc:
+                print(f"pob-ls worker: channel broken: {exc}", file=sys.stderr, flush=True)
+                return
+            if envelope is None:
+                return
+            self.requests += 1
+            message = envelope.message
+            try:
+                reply = self.handle(message)
+            except _RequestFailed as exc:
+                reply = exc.reply
+            except Exception as exc:
+                traceback.print_exc()
+                kind = "out_of_memory" if _is_out_of_memory(exc) else "engine"
+                reply = ErrorReply(kind, f"{type(exc).__name__}: {exc}", getattr(message, "uri", None))
+            self._flush_log()
+            write_frame(self.sock, reply, envelope.id)
+            if isinstance(message, Shutdown):
+                return
+            self._police_memory(getattr(message, "uri", None))
+
+    # -- requests -----------------------------------------------------------------------
+
+    def handle(self, message: Any) -> Any:
+        if isinstance(message, OpenDocument | UpdateDocument):
+            doc = self.docs.get(message.uri)
+            if doc is None:
+                doc = self.docs[message.uri] = _Document(message.uri, message.version, message.text)
+            else:
+                if doc.text != message.text:
+                    doc.error = None
+                doc.version, doc.text = message.version, message.text
+            if isinstance(message, OpenDocument) and not message.load:
+                return Accepted(os.getpid())
+            return self._result(doc)
+        if isinstance(message, GetResult):
+            return self._result(self._document(message.uri))
+        if isinstance(message, CloseDocument):
+            doc = self.docs.pop(message.uri, None)
+            if doc is not None and doc.handle is not None:
+                self.host.free(doc.handle)
+            return Accepted(os.getpid())
+        if isinstance(message, Call):
+            doc = self._document(message.uri)
+            handle = self._ensure_loaded(doc)
+            try:
+                value = self.host.call(message.module, message.function, handle, *message.args)
+            except KeyError:
+                raise _RequestFailed(
+                    ErrorReply(
+                        "not_found", f"no engine feature module {message.module!r}", doc.uri, doc.version
+                    )
+                ) from None
+            return CallResult(_plain_json(value))
+        if isinstance(message, Ping | Shutdown):
+            return Accepted(os.getpid())
+        if isinstance(message, GetStats):
+            return self.stats()
+        if isinstance(message, TestHook):
+            return self._test_hook(message)
+        return ErrorReply("bad_request", f"a worker does not handle {type(message).__name__}")
+
+    def _document(self, uri: str) -> _Document:
+        doc = self.docs.get(uri)
+        if doc is None:
+            raise _RequestFailed(ErrorReply("not_found", f"{uri} is not open in the engine", uri))
+        return doc
+
+    def _ensure_loaded(self, doc: _Document) -> int:
+        """The build object for the document's current text, (re)loading it when needed."""
+        doc.last_used = time.monotonic()
+        if doc.error is not None:
+            raise _RequestFailed(ErrorReply("build", doc.error, doc.uri, doc.version))
+        if doc.handle is not None and doc.loaded_text == doc.text:
+            return doc.handle
+        try:
+            outcome = update_build(self.host, doc.handle, doc.loaded_text, doc.text)
+        except BuildLoadError as exc:
+            if _is_out_of_memory(exc):
+                self.host.collect_garbage()
+                raise _RequestFailed(ErrorReply("out_of_memory", str(exc), doc.uri, doc.version)) from exc
+            doc.error = str(exc)
+            raise _RequestFailed(ErrorReply("build", doc.error, doc.uri, doc.version)) from exc
+        except EngineError as exc:
+            if _is_out_of_memory(exc):
+                self.host.collect_garbage()
+                raise _RequestFailed(ErrorReply("out_of_memory", str(exc), doc.uri, doc.version)) from exc
+            raise
+        doc.handle, doc.loaded_text = outcome.handle, doc.text
+        self._last_kind = outcome.kind
+        return doc.handle
+
+    def _result(self, doc: _Document) -> DocumentResult:
+        start = time.perf_counter()
+        self._last_kind = "cached"
+        handle = self._ensure_loaded(doc)
+        kind = self._last_kind
+        result = self.host.result(handle).to_json()
+        return DocumentResult(doc.uri, doc.version, result, kind, time.perf_counter() - start)
+
+    def _test_hook(self, message: TestHook) -> Any:
+        if not self.config.test_hooks:
+            return ErrorReply("refused", "test hooks are disabled in this worker")
+        if message.action == "exit":
+            sys.stderr.flush()
+            os._exit(message.code)
+        if message.action == "loop":
+            self.host.lua.execute(_LOOP_FOREVER)
+        elif message.action == "allocate":
+            try:
+                self.host.lua.execute(_ALLOCATE_FOREVER)
+            except luajit21.LuaMemoryError as exc:
+                self.host.collect_garbage()
+                return ErrorReply("out_of_memory", f"the PoB engine ran out of memory: {exc}")
+        return ErrorReply("bad_request", f"unknown test hook {message.action!r}")
+
+    def stats(self) -> WorkerStats:
+        return WorkerStats(
+            pid=os.getpid(),
+            forked=self.forked,
+            boot_seconds=self.host.boot.boot_seconds,
+            rss_bytes=rss_bytes(),
+            lua_memory_bytes=self.host.memory_used(),
+            requests=self.requests,
+            documents=[
+                DocumentStats(d.uri, d.version, d.handle is not None and d.loaded_text == d.text, d.error)
+                for d in self.docs.values()
+            ],
+        )
+
+    # -- housekeeping -------------------------------------------------------------------
+
+    def _flush_log(self) -> None:
+        try:
+            lines = self.host.drain_log()
+        except Exception:
+            return
+        if lines:
+            sys.stderr.write("".join(f"[pob] {line}\n" for line in lines))
+            sys.stderr.flush()
+
+    def _loaded(self) -> list[_Document]:
+        return sorted((d for d in self.docs.values() if d.handle is not None), key=lambda d: d.last_used)
+
+    def _over_budget(self, loaded: int) -> bool:
+        cfg = self.config
+        if cfg.max_loaded_documents is not None and loaded > cfg.max_loaded_documents:
+            return True
+        return cfg.memory_budget is not None and self.host.memory_used() > cfg.memory_budget
+
+    def _police_memory(self, current_uri: str | None) -> None:
+        """Free least-recently-used builds beyond the budget; ask for replacement past the RSS limit."""
+        loaded = self._loaded()
+        if self.config.memory_budget is not None and self._over_budget(len(loaded)):
+            self.host.collect_garbage()
+        candidates = [d for d in loaded if d.uri != current_uri]
+        while candidates and self._over_budget(len(loaded)):
+            victim = candidates.pop(0)
+            loaded.remove(victim)
+            assert victim.handle is not None
+            self.host.free(victim.handle)
+            victim.handle, victim.loaded_text = None, None
+            self.host.collect_garbage()
+            write_frame(self.sock, Evicted(victim.uri))
+        if self.config.rss_limit is not None and rss_bytes() > self.config.rss_limit:
+            write_frame(
+                self.sock, RecycleRequested(f"resident size {rss_bytes() >> 20} MB is over the limit")
+            )
+
+
+def die_with_parent() -> None:
+    """Linux: be killed when the parent goes, so no orphan keeps PoB's memory (best effort elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def redirect_output(log_path: str) -> None:
+    """Send fd 1 and 2 to the worker's log file (PoB and Python may print to either)."""
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Spawned worker (no zygote): boot PoB, then serve the socket passed as --fd."""
+    parser = argparse.ArgumentParser(prog="python -m pob_ls.engine.worker")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--config", required=True)
+    args = parser.parse_args(argv)
+    die_with_parent()
+    config = config_from_json(args.config)
+    sock = socket.socket(fileno=args.fd)
+    sock.setblocking(True)
+    host = boot_host(config)
+    Worker(host, config, sock, forked=False).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
