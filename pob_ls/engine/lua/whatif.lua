@@ -132,4 +132,87 @@ function M.groupSummary(id, groupIndex)
 	return res
 end
 
+-- A passive node: its name and stats, and what unallocating (or allocating) it changes.
+function M.node(id, nodeId)
+	local build = api.get(id)
+	local node = build.spec and build.spec.nodes[nodeId]
+	if not node then
+		return nil
+	end
+	local stats = {}
+	for _, line in ipairs(node.sd or {}) do
+		stats[#stats + 1] = line
+	end
+	return {
+		id = nodeId,
+		name = node.dn or node.name,
+		type = node.type,
+		stats = stats,
+		allocated = node.alloc and true or false,
+		compare = M.toggleNode(id, nodeId),
+	}
+end
+
+local configOptions
+local function options()
+	configOptions = configOptions or LoadModule("Modules/ConfigOptions")
+	return configOptions
+end
+
+local function optionInfo(varData)
+	local values
+	if varData.list then
+		values = {}
+		for _, entry in ipairs(varData.list) do
+			values[#values + 1] = tostring(entry.val)
+		end
+	end
+	return {
+		name = varData.var,
+		type = varData.type,
+		label = varData.label and StripEscapes(varData.label) or varData.var,
+		tooltip = type(varData.tooltip) == "string" and StripEscapes(varData.tooltip) or nil,
+		values = values,
+	}
+end
+
+-- A config option's label, type, tooltip and whether it applies to this build.
+function M.config(id, name)
+	for _, varData in ipairs(options()) do
+		if varData.var == name then
+			local info = optionInfo(varData)
+			local build = api.get(id)
+			local control = build.configTab.varControls[name]
+			if control and control.shown ~= nil then
+				local shown = control.shown
+				if type(shown) == "function" then
+					local ok, r = pcall(shown)
+					shown = ok and r
+				end
+				info.applies = shown and true or false
+			end
+			return info
+		end
+	end
+	return nil
+end
+
+-- Names for completion: gems and config options this PoB knows.
+function M.catalog()
+	local gems = {}
+	for _, gem in pairs(data.gems) do
+		if gem.name and not gem.name:match("^Unknown") then
+			gems[#gems + 1] = gem.name
+		end
+	end
+	table.sort(gems)
+	local config = {}
+	for _, varData in ipairs(options()) do
+		if varData.var then
+			config[#config + 1] = optionInfo(varData)
+		end
+	end
+	return { gems = gems, config = config, treeVersions = treeVersionList }
+end
+
 return M
