@@ -28,7 +28,7 @@ JIT_OPTIONS = ("maxtrace=20000", "maxrecord=16000", "maxsnap=1000", "maxmcode=65
 DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024
 MAX_INFLATE = 512 * 1024 * 1024
 # Feature glue modules loaded after the API, in this order (files in pob_ls/engine/lua/).
-GLUE_MODULES: tuple[str, ...] = ("diagnostics", "whatif")
+GLUE_MODULES: tuple[str, ...] = ("diagnostics", "whatif", "incremental")
 
 
 __all__ = ["BuildLoadError", "EngineError", "EngineFiles", "PobHost"]
