@@ -18,9 +18,9 @@ def compact(value: Any) -> str:
         return "inf" if value > 0 else "-inf"
     sign = "-" if value < 0 else ""
     v = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e5, "k")):
-        if v >= limit:
-            return f"{sign}{v / limit:.1f}{suffix}"
+    for threshold, unit, suffix in ((1e12, 1e12, "T"), (1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e5, 1e3, "k")):
+        if v >= threshold:
+            return f"{sign}{v / unit:.1f}{suffix}"
     if v >= 100 or float(v).is_integer():
         return f"{sign}{v:,.0f}"
     return f"{sign}{v:.2f}"

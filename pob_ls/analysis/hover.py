@@ -1,0 +1,195 @@
+"""Hovers: what PoB knows about the entity under the cursor, with PoB's own what-if deltas.
+
+Two steps, so the server can fetch the what-if from the engine asynchronously in between:
+`hover_target` finds the entity and the what-if call it needs; `render_hover` writes markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pob_ls.analysis.findings import stored_value
+from pob_ls.analysis.sheet import stat_sheet_markdown
+from pob_ls.document import (
+    Build,
+    BuildStat,
+    ConfigInput,
+    Gem,
+    Item,
+    NodeRef,
+    PobDocument,
+    SocketGroup,
+    TextLine,
+    TextRange,
+)
+
+
+@dataclass(frozen=True)
+class HoverTarget:
+    range: TextRange
+    kind: str  # build, stat, group, gem, item, itemLine, node, config
+    entity: Any
+    parent: Any = None
+    whatif: tuple[str, tuple[Any, ...]] | None = (
+        None  # ("removeItem", ("Body Armour",)): glue module "whatif"
+    )
+
+
+def _equipped_slot(doc: PobDocument, item_id: int | None) -> str | None:
+    item_set = doc.items.active() if doc.items else None
+    for slot in item_set.slots if item_set else []:
+        if slot.item_id == item_id and slot.name:
+            return slot.name
+    return None
+
+
+def hover_target(doc: PobDocument, offset: int) -> HoverTarget | None:
+    chain = doc.entities_at(offset)
+    if not chain:
+        return None
+    entity = chain[-1]
+    parent = chain[-2] if len(chain) > 1 else None
+    active_skills = doc.skills.active() if doc.skills else None
+    active_spec = doc.tree.active() if doc.tree else None
+    if isinstance(entity, Build):
+        return HoverTarget(entity.start_tag_range, "build", entity)
+    if isinstance(entity, BuildStat):
+        return HoverTarget(entity.range, "stat", entity)
+    whatif: tuple[str, tuple[Any, ...]] | None = None
+    if isinstance(entity, Gem) and isinstance(parent, SocketGroup):
+        if active_skills is not None and parent in active_skills.socket_groups:
+            whatif = ("toggleGem", (parent.index, parent.gems.index(entity) + 1))
+        return HoverTarget(entity.range, "gem", entity, parent, whatif)
+    if isinstance(entity, SocketGroup):
+        if active_skills is not None and entity in active_skills.socket_groups:
+            whatif = ("groupSummary", (entity.index,))
+        return HoverTarget(entity.start_tag_range, "group", entity, None, whatif)
+    if isinstance(entity, TextLine) and isinstance(parent, Item):
+        return HoverTarget(entity.range, "itemLine", entity, parent)
+    if isinstance(entity, Item):
+        slot = _equipped_slot(doc, entity.id)
+        return HoverTarget(
+            entity.start_tag_range, "item", entity, None, ("removeItem", (slot,)) if slot else None
+        )
+    if isinstance(entity, NodeRef):
+        whatif = ("node", (entity.node_id,)) if active_spec is not None and parent is active_spec else None
+        return HoverTarget(entity.range, "node", entity, parent, whatif)
+    if isinstance(entity, ConfigInput) and entity.name:
+        return HoverTarget(entity.range, "config", entity, None, ("config", (entity.name,)))
+    return None
+
+
+def _compare(whatif: dict[str, Any] | None) -> list[str]:
+    if not whatif:
+        return []
+    compare = whatif.get("compare", whatif)
+    raw = compare.get("lines") or [] if isinstance(compare, dict) else []
+    lines = [str(x).strip() for x in raw if str(x).strip()]
+    if not lines:
+        return []
+    if compare.get("count") == 0:
+        return ["", f"_{lines[0]} no change_"]
+    return ["", f"**{lines[0]}**", "", *(f"- {line}" for line in lines[1:])]
+
+
+def _problems_for(result: dict[str, Any] | None, **match: Any) -> list[str]:
+    out = []
+    for p in (result or {}).get("problems") or []:
+        entity = p.get("entity") or {}
+        if all(entity.get(k) == v for k, v in match.items()):
+            out.append(f"- {p.get('severity')}: {p.get('message')}")
+    return out
+
+
+def render_hover(
+    doc: PobDocument, result: dict[str, Any] | None, target: HoverTarget, whatif: dict[str, Any] | None
+) -> str | None:
+    """Markdown for the target; `whatif` is the result of `target.whatif` (None when unavailable)."""
+    e = target.entity
+    lines: list[str] = []
+    if target.kind == "build":
+        return stat_sheet_markdown(result) if result else "_PoB has not computed this build yet_"
+    if target.kind == "stat":
+        lines.append(f"**{e.stat}** (stored by PoB when the build was saved): `{e.value}`")
+        key = "minion_stats" if e.is_minion else "player_stats"
+        current = ((result or {}).get(key) or {}).get(e.stat)
+        if current is not None:
+            lines.append(
+                f"PoB now computes: `{stored_value(float(current) if isinstance(current, str) else current)}`"
+            )
+        label = next((r for r in (result or {}).get("sidebar") or [] if r.get("stat") == e.stat), None)
+        if label:
+            lines.append(f"Shown in PoB's sidebar as **{label['label']}**: {label['text']}")
+    elif target.kind == "group":
+        title = e.label or ", ".join(g.name_spec for g in e.gems if g.name_spec) or f"Socket group {e.index}"
+        lines.append(f"**{title}**" + (f" — {e.slot}" if e.slot else ""))
+        if e.enabled is False:
+            lines.append("_disabled_")
+        if whatif:
+            from pob_ls.analysis.numbers import compact
+
+            main = (result or {}).get("build", {}).get("main_socket_group") == e.index
+            lines.append("")
+            lines.append("As the main skill:" if not main else "Main skill:")
+            for key, label in (
+                ("CombinedDPS", "Combined DPS"),
+                ("TotalDPS", "Hit DPS"),
+                ("TotalDotDPS", "DoT DPS"),
+                ("Speed", "Uses per second"),
+                ("ManaCost", "Mana cost"),
+                ("LifeCost", "Life cost"),
+            ):
+                value = whatif.get(key)
+                if isinstance(value, (int, float)) and value:
+                    lines.append(f"- {label}: {compact(value)}")
+        lines.extend(_problems_for(result, kind="group", group=e.index))
+    elif target.kind == "gem":
+        lines.append(f"**{e.name_spec or e.skill_id}** level {e.level} / quality {e.quality}")
+        if e.enabled is False:
+            lines.append("_disabled_")
+        index = target.parent.gems.index(e) + 1 if target.parent else 0
+        problems = _problems_for(result, kind="gem", group=getattr(target.parent, "index", None), gem=index)
+        lines.extend(problems)
+        lines.extend(_compare(whatif))
+    elif target.kind == "item":
+        lines.append(f"**{e.name or 'Item'}**" + (f" — {e.base_name}" if e.base_name else ""))
+        if e.rarity:
+            lines.append(f"_{e.rarity.title()}_")
+        unsupported = [
+            p["entity"].get("line")
+            for p in (result or {}).get("problems") or []
+            if p.get("code") == "unsupported-mod" and (p.get("entity") or {}).get("itemId") == e.id
+        ]
+        if unsupported:
+            lines.extend(["", "Not supported by PoB:", *(f"- {line}" for line in unsupported)])
+        lines.extend(_compare(whatif))
+    elif target.kind == "itemLine":
+        line_unsupported = any(
+            p.get("code") == "unsupported-mod"
+            and (p.get("entity") or {}).get("itemId") == target.parent.id
+            and str((p.get("entity") or {}).get("line")) in e.text
+            for p in (result or {}).get("problems") or []
+        )
+        lines.append(f"`{e.text}`")
+        lines.append("**Not supported by PoB yet**: ignored in calculations" if line_unsupported else "")
+    elif target.kind == "node":
+        if whatif:
+            lines.append(f"**{whatif.get('name')}** ({whatif.get('type')}, node {e.node_id})")
+            lines.extend(f"- {s}" for s in whatif.get("stats") or [])
+            lines.extend(_compare(whatif))
+        else:
+            lines.append(f"Passive node {e.node_id}")
+    elif target.kind == "config":
+        if whatif:
+            lines.append(f"**{whatif.get('label')}** (`{e.name}`, {whatif.get('type')})")
+            if whatif.get("applies") is False:
+                lines.append("_Does not apply to this build_")
+            if whatif.get("tooltip"):
+                lines.extend(["", str(whatif["tooltip"])])
+            if whatif.get("values"):
+                lines.extend(["", "Values: " + ", ".join(f"`{v}`" for v in whatif["values"])])
+        else:
+            lines.append(f"Config option `{e.name}` (unknown to this PoB)")
+    text = "\n".join(line for line in lines).strip()
+    return text or None
