@@ -128,7 +128,9 @@ def result_from_lua(
 ) -> BuildResult:
     return BuildResult(
         class_name=raw.get("className"),
-        ascend_class_name=raw.get("ascendClassName"),
+        ascend_class_name=None
+        if raw.get("ascendClassName") in (None, "None")
+        else raw.get("ascendClassName"),
         level=raw.get("level"),
         tree_version=raw.get("treeVersion"),
         main_socket_group=raw.get("mainSocketGroup"),
