@@ -58,9 +58,8 @@ def main() -> int:
     rss0 = rss_mb()
     host = PobHost(engine)
     print(f"PoB {engine.version} at {engine.root}")
-    print(
-        f"boot: {host.boot.boot_seconds * 1000:.0f} ms; RSS after boot {rss_mb():.0f} MB (process start {rss0:.0f} MB)"
-    )
+    boot_ms = host.boot.boot_seconds * 1000
+    print(f"boot: {boot_ms:.0f} ms; RSS after boot {rss_mb():.0f} MB (process start {rss0:.0f} MB)")
     default_jit = PobHost(engine, jit_options=()) if args.compare_jit else None
     header = f"{'build':<46} {'first':>7} {'steady':>7} {'recalc':>7} {'result':>7} {'+RSS':>6} {'Lua MB':>7}"
     if default_jit:
@@ -74,9 +73,11 @@ def main() -> int:
         handle = host.load_build(xml)
         first = (time.perf_counter() - t) * 1000
         handles.append(handle)
-        steady = statistics.median(timed(lambda: host.free(host.load_build(xml)), max(3, args.repeat // 2)))
-        recalc = statistics.median(timed(lambda: host.recalc(handle), args.repeat))
-        result = statistics.median(timed(lambda: host.result(handle), args.repeat))
+        steady = statistics.median(
+            timed(lambda xml=xml: host.free(host.load_build(xml)), max(3, args.repeat // 2))
+        )
+        recalc = statistics.median(timed(lambda handle=handle: host.recalc(handle), args.repeat))
+        result = statistics.median(timed(lambda handle=handle: host.result(handle), args.repeat))
         host.collect_garbage()
         line = (
             f"{build.name[:46]:<46} {first:7.0f} {steady:7.0f} {recalc:7.0f} {result:7.1f}"
@@ -84,7 +85,7 @@ def main() -> int:
         )
         if default_jit:
             h2 = default_jit.load_build(xml)
-            slow = statistics.median(timed(lambda: default_jit.recalc(h2), args.repeat))
+            slow = statistics.median(timed(lambda h2=h2: default_jit.recalc(h2), args.repeat))
             default_jit.free(h2)
             line += f" {slow:18.0f} {slow / recalc:6.2f}"
         print(line)
