@@ -1,0 +1,150 @@
+"""`pob-ls check PATH...`: the editor's diagnostics for build files on disk, for scripts and CI.
+
+Same findings as the server (document + engine), computed through the same `EngineService`, with
+one worker process per job so that folders of builds are checked in parallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pob_ls.document import PobDocument, parse_document
+from pob_ls.server import analysis_bridge as analysis
+from pob_ls.server.check_report import Reported, as_json, as_sarif, as_text, exit_code
+from pob_ls.server.engine_link import engine_files
+from pob_ls.server.settings import Settings
+
+ROOT_SNIFF = 4096
+
+
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="build files, or folders to search")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--engine", help="PoB engine folder or installed version")
+    parser.add_argument("--no-engine", action="store_true", help="only check the text (no PoB calculation)")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="engine workers (default: CPUs, at most 4)")
+
+
+def build_files(paths: list[str]) -> tuple[list[Path], list[str]]:
+    """Files named, plus `*.pob` and PoB `*.xml` found in folders; and the paths that do not exist."""
+    found: list[Path] = []
+    missing: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                if candidate.is_file() and _looks_like_build(candidate):
+                    found.append(candidate)
+        else:
+            missing.append(raw)
+    return list(dict.fromkeys(found)), missing
+
+
+def _looks_like_build(path: Path) -> bool:
+    if path.suffix.lower() == ".pob":
+        return True
+    if path.suffix.lower() != ".xml":
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(ROOT_SNIFF)
+    except OSError:
+        return False
+    return b"<PathOfBuilding" in head
+
+
+def _report(path: Path, doc: PobDocument, finding: Any) -> Reported:
+    start, end = doc.source_line_index.range_to_lsp(doc.source_range(finding.range))
+    return Reported(
+        path,
+        start.line + 1,
+        start.character + 1,
+        end.line + 1,
+        end.character + 1,
+        finding.severity,
+        finding.code,
+        finding.message,
+        finding.source,
+    )
+
+
+async def _engine_findings(
+    docs: dict[Path, PobDocument], engine: str | None, jobs: int, settings: Settings
+) -> tuple[list[Reported], str | None, str | None]:
+    """(findings, engine label, why there is no engine)."""
+    from pob_ls.engine.discovery import find_engine
+    from pob_ls.engine.layout import EngineError
+    from pob_ls.engine.service import EngineRequestError, EngineService
+
+    try:
+        layout = find_engine(engine)
+    except EngineError as exc:
+        return [], None, str(exc)
+    label = f"PoB {layout.version}"
+    todo = {path: doc for path, doc in docs.items() if doc.ok}
+    workers = max(1, min(jobs or min(4, os.cpu_count() or 1), len(todo) or 1))
+    service = EngineService(engine_files(layout), workers=workers, debounce=0.0, load_deadline=120.0)
+    try:
+        await service.start()
+    except EngineRequestError as exc:
+        return [], label, f"{label} failed to start: {exc}"
+    out: list[Reported] = []
+
+    async def one(path: Path, doc: PobDocument) -> None:
+        uri = path.resolve().as_uri()
+        service.update(uri, 1, doc.source_text)
+        try:
+            _version, result = await service.result(uri)
+        except EngineRequestError as exc:
+            out.extend(_report(path, doc, f) for f in analysis.engine_error_findings(doc, exc.message))
+            return
+        finally:
+            service.close(uri)
+        found = analysis.engine_findings(doc, result, settings.analysis_settings())
+        out.extend(_report(path, doc, f) for f in found)
+
+    try:
+        await asyncio.gather(*(one(path, doc) for path, doc in todo.items()))
+    finally:
+        await service.stop()
+    return out, label, None
+
+
+def run_check(args: argparse.Namespace) -> int:
+    files, missing = build_files(args.paths)
+    for raw in missing:
+        print(f"pob-ls: error: {raw}: no such file or folder", file=sys.stderr)
+    docs: dict[Path, PobDocument] = {}
+    findings: list[Reported] = []
+    failed = bool(missing)
+    for path in files:
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            print(f"pob-ls: error: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+            failed = True
+            continue
+        doc = docs[path] = parse_document(text)
+        findings.extend(_report(path, doc, f) for f in analysis.document_findings(doc))
+    label: str | None = None
+    if not args.no_engine and docs:
+        engine_found, label, why = asyncio.run(_engine_findings(docs, args.engine, args.jobs, Settings()))
+        findings.extend(engine_found)
+        if why is not None:
+            print(f"pob-ls: error: {why}", file=sys.stderr)
+            failed = True
+    findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
+    if args.format == "json":
+        print(as_json(findings, list(docs), label))
+    elif args.format == "sarif":
+        print(as_sarif(findings, label))
+    else:
+        print(as_text(findings, len(docs)))
+    return exit_code(findings, failed)
