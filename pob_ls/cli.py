@@ -88,6 +88,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pob_ls.server.app import serve
+
+    return serve(args.tcp, args.log_level)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pob_ls.server.check import run_check
+
+    return run_check(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pob-ls", description="Path of Building language server and tools")
     parser.add_argument("--version", action="version", version=f"pob-ls {__version__}")
@@ -98,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--engine", help="PoB engine folder or installed version")
     stats.add_argument("--json", action="store_true", help="one JSON object instead of a stat sheet")
     stats.set_defaults(func=cmd_stats)
+
+    serve = sub.add_parser("serve", help="run the language server (stdio unless --tcp)")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for editors)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead of stdio")
+    serve.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
+    serve.set_defaults(func=cmd_serve)
+
+    from pob_ls.server.check import add_check_arguments
+
+    check = sub.add_parser("check", help="report problems in builds (exit 0 clean, 1 warnings, 2 errors)")
+    add_check_arguments(check)
+    check.set_defaults(func=cmd_check)
 
     add_engine_subcommands(sub)
     return parser
