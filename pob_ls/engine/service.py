@@ -137,6 +137,7 @@ class _Slot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     process: _Process | None = None
     uris: set[str] = field(default_factory=set)
+    closing: list[str] = field(default_factory=list)  # closed documents the worker still holds
     launches: int = 0
 
 
@@ -383,7 +384,8 @@ class EngineService:
         self._fail_waiters(
             doc, EngineRequestError("closed", f"{uri} was closed", uri=uri, version=doc.version)
         )
-        self._spawn(self._close_in_worker(doc.slot, uri))
+        doc.slot.closing.append(uri)
+        self._spawn(self._close_in_worker(doc.slot))
 
     async def result(self, uri: str) -> tuple[int, dict[str, Any]]:
         """(version, result JSON) for the document's latest version, calculating it now if needed."""
@@ -455,6 +457,7 @@ class EngineService:
                 return  # superseded or already known: dropped before it starts
             try:
                 await self._ensure_process(slot)
+                await self._send_closes(slot)
                 if not self._current(doc, version):
                     return
                 self._emit("loading", f"calculating {doc.uri} version {version}", doc.uri, slot.index)
@@ -500,10 +503,16 @@ class EngineService:
                 waiter.set_exception(exc)
         doc.waiters.clear()
 
-    async def _close_in_worker(self, slot: _Slot, uri: str) -> None:
+    async def _close_in_worker(self, slot: _Slot) -> None:
         async with slot.lock:
+            await self._send_closes(slot)
+
+    async def _send_closes(self, slot: _Slot) -> None:
+        """Closes go first once the lock is held, so no later request sees a closed document."""
+        while slot.closing:
+            uri = slot.closing.pop(0)
             if slot.process is None or slot.process.gone or uri in slot.uris:
-                return
+                continue
             with contextlib.suppress(EngineRequestError):
                 await self._send(slot, CloseDocument(uri), self.request_deadline, uri)
 
@@ -513,6 +522,7 @@ class EngineService:
         self._check_started()
         async with slot.lock:
             await self._ensure_process(slot)
+            await self._send_closes(slot)
             return await self._send(slot, message, deadline, uri)
 
     async def _send(

@@ -54,7 +54,10 @@ from pob_ls.engine.protocol import (
 
 _PR_SET_PDEATHSIG = 1
 _LOOP_FOREVER = "while true do end"
-_ALLOCATE_FOREVER = "local t, i = {}, 0 while true do i = i + 1 t[i] = string.rep('x', 1048576) .. i end"
+_ALLOCATE_FOREVER = (
+    "collectgarbage('stop') local t, i = {}, 0 "
+    "while true do i = i + 1 t[i] = string.rep('x', 16777216 + i) end"
+)
 
 
 class _RequestFailed(Exception):
@@ -246,6 +249,7 @@ class Worker:
             try:
                 self.host.lua.execute(_ALLOCATE_FOREVER)
             except luajit21.LuaMemoryError as exc:
+                self.host.lua.execute("collectgarbage('restart')")
                 self.host.collect_garbage()
                 return ErrorReply("out_of_memory", f"the PoB engine ran out of memory: {exc}")
         return ErrorReply("bad_request", f"unknown test hook {message.action!r}")
