@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pob-ls: error: interrupted", file=sys.stderr)
         return ERROR_EXIT
+    except BrokenPipeError:
+        # The reader went away (`pob-ls stats x | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lu
 JIT_OPTIONS = ("maxtrace=20000", "maxrecord=16000", "maxsnap=1000", "maxmcode=65536", "sizemcode=1024")
 DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024
 MAX_INFLATE = 512 * 1024 * 1024
+_TREE_VERSION = re.compile(r'treeVersion="([0-9A-Za-z_]+)"')
 # Feature glue modules loaded after the API, in this order (files in pob_ls/engine/lua/).
 GLUE_MODULES: tuple[str, ...] = ("diagnostics", "whatif", "incremental")
 
@@ -235,7 +237,29 @@ class PobHost:
 
     def load_build(self, xml: str, name: str = "pob-ls") -> int:
         """Load build XML into a new build object; returns its handle. Raises BuildLoadError."""
-        return int(self._call(self._api.load, xml.encode("utf-8"), name.encode(), error=BuildLoadError))
+        try:
+            return int(self._call(self._api.load, xml.encode("utf-8"), name.encode(), error=BuildLoadError))
+        except BuildLoadError as exc:
+            missing = self.missing_tree_data(xml)
+            if missing:
+                raise BuildLoadError(
+                    f"this engine (PoB {self.files.version} at {self.files.root}) lacks the passive tree "
+                    f"data for version {', '.join(missing)}; install a complete engine with "
+                    "`pob-ls engine install`"
+                ) from exc
+            raise
+
+    def missing_tree_data(self, xml: str) -> list[str]:
+        """Tree versions the build names whose data files are absent from this engine."""
+        versions = sorted(set(_TREE_VERSION.findall(xml)))
+        tree_dir = Path(self.files.script_dir) / "TreeData"
+        return [
+            v
+            for v in versions
+            if (tree_dir / v).is_dir()
+            and not (tree_dir / v / "tree.lua").is_file()
+            and not (tree_dir / v / "data.json").is_file()
+        ]
 
     def recalc(self, handle: int) -> None:
         self._call(self._api.recalc, handle)

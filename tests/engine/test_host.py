@@ -100,3 +100,12 @@ def test_writes_go_to_the_cache_not_the_engine(host: PobHost, engine: EngineLayo
         host.lua.execute("local f = io.open('pob-ls-probe.txt') local s = f:read('*a') f:close() return s")
         == b"x"
     )
+
+
+def test_missing_tree_data_is_named_and_host_recovers(host: PobHost, engine: EngineLayout, shared_builds: Path) -> None:
+    if "3_20" not in engine.missing_tree_versions:
+        pytest.skip("this engine has the 3_20 tree data")
+    good = (shared_builds / "067-exsanguinate-trickster-3-28.xml").read_text(encoding="utf-8")
+    with pytest.raises(BuildLoadError, match="lacks the passive tree data for version 3_20"):
+        host.load_build(good.replace('treeVersion="3_28"', 'treeVersion="3_20"'))
+    assert host.result(host.load_build(good)).ascend_class_name == "Trickster"
