@@ -45,7 +45,12 @@ local function raiseUiError(prefix)
 		table.sort(lines, function(a, b) return #a > #b end)
 		local title = popup.title and StripEscapes(popup.title) or "PoB opened a popup"
 		clearUiState()
-		error(prefix .. title .. (lines[1] and (": " .. lines[1]) or ""), 0)
+		local known = ""
+		if title:match("Tree Version") and treeVersionList then
+			known = string.format(" (PoB %s knows tree versions %s to %s)", tostring(launch.versionNumber),
+				treeVersionList[1], latestTreeVersion or treeVersionList[#treeVersionList])
+		end
+		error(prefix .. title .. (lines[1] and (": " .. lines[1]) or "") .. known, 0)
 	end
 end
 
