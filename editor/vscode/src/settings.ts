@@ -18,7 +18,7 @@ export interface PobClientSettings {
 
 export const DEFAULT_SERVER_SETTINGS: PobServerSettings = {
     engine: '',
-    debounce: 300,
+    debounce: 150,
     hints: { build: true, groups: true, stats: true },
     warnings: { unsupportedMods: true, inactiveConfig: true },
 };

@@ -24,7 +24,10 @@ export function formatMs(ms: number): string {
 }
 
 function engineLabel(engine: string | null): string {
-    return engine ? `PoB ${engine}` : 'PoB';
+    if (!engine) {
+        return 'PoB';
+    }
+    return /^PoB\b/.test(engine) ? engine : `PoB ${engine}`;
 }
 
 export function statusView(status: PobStatus): StatusView {

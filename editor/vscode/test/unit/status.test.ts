@@ -10,6 +10,10 @@ test('ready shows the engine and the last recalculation time', () => {
     assert.equal(v.severity, 'none');
 });
 
+test('an engine label that already says PoB is not doubled', () => {
+    assert.equal(statusView({ state: 'ready', message: '', engine: 'PoB 2.63.0', lastRecalcMs: 20 }).text, '$(check) PoB 2.63.0 · 20 ms');
+});
+
 test('ready before any recalculation', () => {
     assert.equal(statusView({ state: 'ready', message: '', engine: null, lastRecalcMs: null }).text, '$(check) PoB');
 });
