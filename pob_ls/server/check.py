@@ -99,7 +99,7 @@ async def _engine_findings(
 
     async def one(path: Path, doc: PobDocument) -> None:
         uri = path.resolve().as_uri()
-        service.update(uri, 1, doc.source_text)
+        service.update(uri, 1, doc.text)
         try:
             _version, result = await service.result(uri)
         except EngineRequestError as exc:

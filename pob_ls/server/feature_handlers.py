@@ -143,15 +143,11 @@ async def _hover(ls: PobServer, build: OpenBuild, position: types.Position) -> t
     whatif = await _whatif(ls, build.uri, target.whatif) if result is not None else None
     text = guarded(analysis.render_hover, doc, result, target, whatif, default="")
     if result is None:
-        text = f"{text}\n\n{_not_calculated(ls)}" if text else _not_calculated(ls)
+        missing = ls.engine.missing_message
+        text = "\n\n".join(part for part in (text or NOT_CALCULATED, missing) if part)
     if not text:
         return None
     return types.Hover(contents=_markup(ls, text), range=lsp_range(doc, target.range))
-
-
-def _not_calculated(ls: PobServer) -> str:
-    missing = ls.engine.missing_message
-    return f"{NOT_CALCULATED}\n\n{missing}" if missing else NOT_CALCULATED
 
 
 async def _catalog(ls: PobServer, uri: str) -> dict[str, Any] | None:

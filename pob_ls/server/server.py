@@ -104,6 +104,12 @@ class PobServer(LanguageServer):
         self._progress(state, message)
 
     def on_engine_result(self, uri: str, version: int, payload: dict[str, Any] | EngineRequestError) -> None:
+        try:
+            self._take_result(uri, version, payload)
+        except Exception:
+            log.exception("handling the engine result for %s version %s", uri, version)
+
+    def _take_result(self, uri: str, version: int, payload: dict[str, Any] | EngineRequestError) -> None:
         build = self.builds.get(uri)
         if build is None:
             return
@@ -134,7 +140,7 @@ class PobServer(LanguageServer):
             return  # PoB cannot read it either; the last good result stays
         build.remember_sent(build.version, build.doc)
         build.changed_at = time.perf_counter()
-        self.engine.update(build.uri, build.version, build.doc.source_text)
+        self.engine.update(build.uri, build.version, build.doc.text)
 
     # -- diagnostics ---------------------------------------------------------------------
 
