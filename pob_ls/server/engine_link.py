@@ -53,7 +53,7 @@ class EngineLink:
 
     async def start(self, engine: str | None, debounce: float) -> bool:
         """Find and boot the engine; False (state error, message set) when that is impossible."""
-        from pob_ls.engine.discovery import find_engine
+        from pob_ls.engine.discovery import INSTALL_HINT, find_engine
         from pob_ls.engine.layout import EngineError
 
         await self.stop()
@@ -63,7 +63,8 @@ class EngineLink:
         try:
             layout = await asyncio.to_thread(find_engine, engine)
         except EngineError as exc:
-            self._set("error", f"PoB engine not available: {exc}")
+            hint = "" if INSTALL_HINT in str(exc) else f"; {INSTALL_HINT}"
+            self._set("error", f"PoB engine not available: {exc}{hint}")
             return False
         self.engine_label = f"PoB {layout.version}"
         service = EngineService(
