@@ -86,5 +86,11 @@ def test_end_to_end_in_code_server(engine, tmp_path: Path) -> None:  # type: ign
         pytest.skip(proc.stdout.strip().splitlines()[-1])
     print(proc.stdout)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    for shot in ("1-build-open.png", "2-hover.png", "3-problem.png", "4-stat-sheet.png"):
+    for shot in (
+        "1-build-open.png",
+        "2-hover.png",
+        "3-problem.png",
+        "4-stat-sheet.png",
+        "5-server-missing.png",
+    ):
         assert (out / shot).stat().st_size > 10_000, shot

@@ -120,7 +120,7 @@ async function main() {
         path.join(dataDir, 'User', 'settings.json'),
         JSON.stringify(
             {
-                'pob.server.command': serverCommand,
+                'pob.server.command': serverCommand, // machine-overridable: a workspace may override it
                 'workbench.startupEditor': 'none',
                 'workbench.tips.enabled': false,
                 'workbench.enableExperiments': false,
@@ -279,6 +279,18 @@ async function main() {
         }
         check('stat sheet webview', (await tab.count()) > 0 && /Combined DPS/.test(sheet), sheet.split('\n').slice(0, 2).join(' | '));
         await page.screenshot({ path: path.join(outDir, '4-stat-sheet.png') });
+
+        // A wrong pob.server.command: the settings change restarts the client, which then gives
+        // one error naming the setting and the fix, and a red status item (no crash loop).
+        // (Workspace settings: code-server watches the workspace, not its user-data folder.)
+        fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+        fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'pob.server.command': ['/nonexistent/pob-ls', 'serve'] }));
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: /nonexistent/ }).first();
+        await toast.waitFor({ timeout: 60000 }).catch(() => {});
+        const toastText = (await toast.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+        const noServer = (await page.locator('.statusbar-item', { hasText: /PoB: no server/ }).count()) > 0;
+        check('a wrong server command is one clear error', /pob\.server\.command/.test(toastText) && noServer, toastText.slice(0, 200));
+        await page.screenshot({ path: path.join(outDir, '5-server-missing.png') });
     } finally {
         if (browser) {
             await browser.close().catch(() => {});
