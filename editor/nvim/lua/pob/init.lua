@@ -198,6 +198,10 @@ end
 function M.setup(opts)
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
   M.create_commands()
+  -- The server's code lenses name this client-side command (as in the VS Code extension).
+  vim.lsp.commands['pob.showStatSheet'] = function(_, ctx)
+    M.show_stats(ctx and ctx.bufnr or 0)
+  end
   apply_xml_globs()
   if has('0.11') and vim.lsp.config and vim.lsp.enable then
     local cmd, err = M.resolve_cmd()
