@@ -261,7 +261,10 @@ def encode(message: Any, request_id: int | None = None) -> bytes:
     body: dict[str, Any] = {"type": name, **dataclasses.asdict(message)}
     if request_id is not None:
         body["id"] = request_id
-    data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    try:
+        data = json.dumps(body, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: JSON's \u escapes carry it
+        data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode("ascii")
     if len(data) > MAX_FRAME:
         raise ProtocolError(f"{name} frame too large ({len(data)} bytes)")
     return _HEADER.pack(len(data)) + data
