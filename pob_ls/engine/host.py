@@ -19,7 +19,7 @@ from typing import Any
 
 from lupa import luajit21
 
-from pob_ls.engine.layout import EngineError, EngineLayout
+from pob_ls.engine.layout import EngineError, EngineFiles, EngineLayout
 from pob_ls.engine.paths import engine_cache_dir
 from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lua
 
@@ -38,16 +38,6 @@ __all__ = ["BuildLoadError", "EngineError", "EngineFiles", "PobHost"]
 
 class BuildLoadError(EngineError):
     """The build could not be loaded; the engine state is still usable."""
-
-
-@dataclass(frozen=True)
-class EngineFiles:
-    """The parts of an engine folder the host needs; see `pob_ls.engine.layout`."""
-
-    root: Path
-    script_dir: Path
-    lua_lib_dirs: Sequence[Path]
-    version: str
 
 
 @dataclass

@@ -8,6 +8,7 @@ The host only needs to know where `Launch.lua` lives and which folders go on Lua
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,16 @@ class EngineError(Exception):
 
 class EngineNotFoundError(EngineError):
     """No usable PoB engine where we looked."""
+
+
+@dataclass(frozen=True)
+class EngineFiles:
+    """The parts of an engine folder a host needs: what crosses into worker processes."""
+
+    root: Path
+    script_dir: Path
+    lua_lib_dirs: Sequence[Path]
+    version: str
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pob_ls
-from pob_ls.engine.host import EngineFiles
+from pob_ls.engine.layout import EngineFiles
 from pob_ls.engine.protocol import (
     HEADER_SIZE,
     Accepted,

@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pob_ls.engine.host import EngineFiles
-from pob_ls.engine.layout import EngineLayout
+from pob_ls.engine.layout import EngineFiles, EngineLayout
 from pob_ls.engine.service import EngineRequestError, EngineService, StatusEvent
 
 log = logging.getLogger(__name__)
