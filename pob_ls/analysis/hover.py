@@ -6,6 +6,7 @@ Two steps, so the server can fetch the what-if from the engine asynchronously in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,19 @@ def hover_target(doc: PobDocument, offset: int) -> HoverTarget | None:
     if isinstance(entity, ConfigInput) and entity.name:
         return HoverTarget(entity.range, "config", entity, None, ("config", (entity.name,)))
     return None
+
+
+_TAGS = re.compile(r"^(\{[^}]*\})+")
+# Lines of PoB's item text that describe the item rather than add a modifier.
+_ITEM_META = re.compile(r"^[A-Z][A-Za-z ]{1,30}: ?\S")  # "Quality: 20", "LevelReq: 62", "Sockets: R-G"
+_ITEM_FLAG = re.compile(r"^(Corrupted|Mirrored|Split|Fractured Item|Synthesised Item|\w+ Item)$")
+
+
+def _item_mod_lines(item: Item) -> list[str]:
+    """The mod lines of an item's text: after its rarity, name and base, without metadata lines."""
+    texts = [line.text for line in item.lines]
+    body = texts[3:] if texts and texts[0].startswith("Rarity:") else texts
+    return [t for t in body if t and not _ITEM_META.match(t) and not _ITEM_FLAG.match(t)]
 
 
 def _compare(whatif: dict[str, Any] | None) -> list[str]:
@@ -156,13 +170,17 @@ def render_hover(
         lines.append(f"**{e.name or 'Item'}**" + (f" — {e.base_name}" if e.base_name else ""))
         if e.rarity:
             lines.append(f"_{e.rarity.title()}_")
-        unsupported = [
-            p["entity"].get("line")
+        unsupported = {
+            str(p["entity"].get("line"))
             for p in (result or {}).get("problems") or []
             if p.get("code") == "unsupported-mod" and (p.get("entity") or {}).get("itemId") == e.id
-        ]
-        if unsupported:
-            lines.extend(["", "Not supported by PoB:", *(f"- {line}" for line in unsupported)])
+        }
+        mods = _item_mod_lines(e)
+        if mods:
+            lines.append("")
+            for mod in mods:
+                bare = _TAGS.sub("", mod)
+                lines.append(f"- ~~{bare}~~ _(not supported by PoB)_" if bare in unsupported else f"- {bare}")
         lines.extend(_compare(whatif))
     elif target.kind == "itemLine":
         line_unsupported = any(
