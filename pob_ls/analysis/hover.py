@@ -95,15 +95,17 @@ def _item_mod_lines(item: Item) -> list[str]:
 
 
 def _compare(whatif: dict[str, Any] | None) -> list[str]:
+    """PoB's compare lines; PoB prints nothing when no sidebar stat changes, so say so."""
     if not whatif:
         return []
     compare = whatif.get("compare", whatif)
-    raw = compare.get("lines") or [] if isinstance(compare, dict) else []
-    lines = [str(x).strip() for x in raw if str(x).strip()]
-    if not lines:
+    if not isinstance(compare, dict):
         return []
-    if compare.get("count") == 0:
-        return ["", f"_{lines[0]} no change_"]
+    raw = compare.get("lines") or []
+    lines = [str(x).strip() for x in raw if str(x).strip()] if isinstance(raw, list) else []
+    header = str(compare.get("header") or (lines[0] if lines else "")).strip()
+    if compare.get("count") == 0 or len(lines) < 2:
+        return ["", f"_{header.rstrip(':')}: no change to PoB's sidebar stats_"] if header else []
     return ["", f"**{lines[0]}**", "", *(f"- {line}" for line in lines[1:])]
 
 

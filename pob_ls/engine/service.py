@@ -152,6 +152,7 @@ class _Doc:
     result: dict[str, Any] | None = None
     error: EngineRequestError | None = None
     suspect: bool = False  # its last request took its worker down: reload it lazily
+    warm: bool = False  # its worker has computed it once: later updates get the normal load deadline
     timer: asyncio.TimerHandle | None = None
     flush_task: asyncio.Task[None] | None = None
     flush_version: int | None = None
@@ -262,6 +263,7 @@ class EngineService:
         *,
         workers: int = 1,
         load_deadline: float = 10.0,
+        first_load_deadline: float = 30.0,
         request_deadline: float = 5.0,
         boot_deadline: float = 120.0,
         debounce: float = 0.15,
@@ -282,6 +284,9 @@ class EngineService:
             raise ValueError(f"start_method must be auto, fork or spawn, not {start_method!r}")
         self.start_method = start_method
         self.load_deadline = load_deadline
+        # A document's first load in a worker may meet cold tree data and a cold JIT: 1-3 s idle,
+        # several times that on a busy machine. Later updates are held to `load_deadline`.
+        self.first_load_deadline = max(first_load_deadline, load_deadline)
         self.request_deadline = request_deadline
         self.boot_deadline = boot_deadline
         self.debounce = debounce
@@ -461,8 +466,9 @@ class EngineService:
                 if not self._current(doc, version):
                     return
                 self._emit("loading", f"calculating {doc.uri} version {version}", doc.uri, slot.index)
+                deadline = self.load_deadline if doc.warm else self.first_load_deadline
                 reply = await self._send(
-                    slot, UpdateDocument(doc.uri, version, doc.text), self.load_deadline, doc.uri, version
+                    slot, UpdateDocument(doc.uri, version, doc.text), deadline, doc.uri, version
                 )
             except EngineRequestError as exc:
                 self._settle_error(doc, version, exc)
@@ -481,6 +487,7 @@ class EngineService:
             return
         doc.published_version = doc.outcome_version = reply.version
         doc.result, doc.error = reply.result, None
+        doc.warm = True
         self._emit("ready", f"{doc.uri} version {reply.version} calculated ({reply.kind})", doc.uri)
         self._notify(doc.uri, reply.version, reply.result)
         for waiter in doc.waiters:
@@ -645,8 +652,9 @@ class EngineService:
             if doc is None:
                 continue
             message = OpenDocument(uri, doc.version, doc.text, load=not doc.suspect)
+            doc.warm = False
             try:
-                reply = await self._send(slot, message, self.load_deadline, uri, doc.version)
+                reply = await self._send(slot, message, self.first_load_deadline, uri, doc.version)
             except EngineRequestError as exc:
                 if exc.kind in ("deadline", "crashed"):
                     return False

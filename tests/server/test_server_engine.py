@@ -125,6 +125,34 @@ async def test_hover_on_build_shows_the_stat_sheet(client: LanguageClient) -> No
     assert hover.contents.kind == expected
 
 
+async def test_hovers_carry_pobs_what_if_deltas(client: LanguageClient) -> None:
+    import re
+
+    text = build_text()
+    start = text.index("<Gem ")
+    level = text.index('level="', start) + len('level="')
+    current = text[:level] + "1" + text[text.index('"', level) :]  # the text of version 3
+    body_armour = re.search(r'<Slot [^>]*name="Body Armour"[^>]*itemId="(\d+)"', current)
+    assert body_armour is not None
+    targets = [
+        (f'<Item id="{body_armour.group(1)}"', 2, "Removing this item from Body Armour"),
+        ('nodes="', len('nodes="') + 1, "this node"),
+        ("<Gem ", 2, "this gem"),
+    ]
+    for needle, delta, expected in targets:
+        hover = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=URI),
+                position=position_of(current, needle, delta),
+            )
+        )
+        assert hover is not None, needle
+        value = (
+            hover.contents.value if isinstance(hover.contents, types.MarkupContent) else str(hover.contents)
+        )
+        assert expected in value, (needle, value[:300])
+
+
 async def test_inlay_hints_and_code_lenses(client: LanguageClient) -> None:
     hints = await client.text_document_inlay_hint_async(
         types.InlayHintParams(

@@ -17,7 +17,7 @@ local function compare(build, base, output, header)
 			lines[#lines + 1] = StripEscapes(line.text)
 		end
 	end
-	return { count = count, lines = lines }
+	return { count = count, header = header, lines = lines }
 end
 
 local function calculator(build)
