@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pob_ls.document.element import Element, Entity, parse_bool, parse_float
+from pob_ls.document.element import Element, Entity, NumberedSet, parse_bool, parse_float
 from pob_ls.document.ranges import TextRange
 from pob_ls.document.xml_tree import XmlNode
 
@@ -51,19 +51,10 @@ class ConfigInput(Element):
 
 
 @dataclass(eq=False)
-class ConfigSet(Element):
+class ConfigSet(NumberedSet):
     """``<ConfigSet id title>``; ``implicit`` marks old files' inputs placed directly under ``<Config>``."""
 
     inputs: list[ConfigInput] = field(default_factory=list)
-    implicit: bool = False
-
-    @property
-    def id(self) -> int | None:
-        return 1 if self.implicit else self.get_int("id")
-
-    @property
-    def title(self) -> str | None:
-        return None if self.implicit else self.get("title")
 
     def input(self, name: str) -> ConfigInput | None:
         """The ``<Input>`` of that name, else its ``<Placeholder>``."""

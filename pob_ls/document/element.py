@@ -84,3 +84,22 @@ class Element:
 
     def sub_entities(self) -> Sequence[Entity]:
         return ()
+
+
+@dataclass(eq=False)
+class NumberedSet(Element):
+    """An ``<ItemSet>``, ``<SkillSet>`` or ``<ConfigSet>``: ``id`` and ``title`` attributes.
+
+    ``implicit`` marks the set that old files imply by putting its children straight in the section;
+    it is set 1 and has no title.
+    """
+
+    implicit: bool = False
+
+    @property
+    def id(self) -> int | None:
+        return 1 if self.implicit else self.get_int("id")
+
+    @property
+    def title(self) -> str | None:
+        return None if self.implicit else self.get("title")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pob_ls.document.element import Element, Entity
+from pob_ls.document.element import Element, Entity, NumberedSet
 from pob_ls.document.text_lines import TextLine, text_lines
 from pob_ls.document.xml_tree import XmlNode
 
@@ -78,19 +78,10 @@ class Slot(Element):
 
 
 @dataclass(eq=False)
-class ItemSet(Element):
+class ItemSet(NumberedSet):
     """``<ItemSet id title>``; ``implicit`` marks the set made of old files' bare ``<Slot>`` children."""
 
     slots: list[Slot] = field(default_factory=list)
-    implicit: bool = False
-
-    @property
-    def id(self) -> int | None:
-        return 1 if self.implicit else self.get_int("id")
-
-    @property
-    def title(self) -> str | None:
-        return None if self.implicit else self.get("title")
 
     def slot(self, name: str) -> Slot | None:
         return next((slot for slot in self.slots if slot.name == name), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pob_ls.document.element import Element, Entity
+from pob_ls.document.element import Element, Entity, NumberedSet
 from pob_ls.document.xml_tree import XmlNode
 
 
@@ -95,19 +95,10 @@ class SocketGroup(Element):
 
 
 @dataclass(eq=False)
-class SkillSet(Element):
+class SkillSet(NumberedSet):
     """``<SkillSet id title>``; ``implicit`` marks the set made of old files' bare ``<Skill>`` children."""
 
     socket_groups: list[SocketGroup] = field(default_factory=list)
-    implicit: bool = False
-
-    @property
-    def id(self) -> int | None:
-        return 1 if self.implicit else self.get_int("id")
-
-    @property
-    def title(self) -> str | None:
-        return None if self.implicit else self.get("title")
 
     def socket_group(self, index: int) -> SocketGroup | None:
         """By 1-based index, the way ``mainSocketGroup`` refers to groups."""
