@@ -152,6 +152,7 @@ class _Doc:
     result: dict[str, Any] | None = None
     error: EngineRequestError | None = None
     suspect: bool = False  # its last request took its worker down: reload it lazily
+    retried_version: int | None = None  # the version already re-sent once after its worker was lost
     warm: bool = False  # its worker has computed it once: later updates get the normal load deadline
     timer: asyncio.TimerHandle | None = None
     flush_task: asyncio.Task[None] | None = None
@@ -503,6 +504,19 @@ class EngineService:
         self._emit("error", exc.message, doc.uri, doc.slot.index)
         self._notify(doc.uri, version, exc)
         self._fail_waiters(doc, exc)
+        if exc.kind in ("crashed", "deadline") and doc.retried_version != version:
+            # The worker may have died for reasons of its own (killed, OOM-killed, stopped): without
+            # this the latest edit stays uncalculated until the next one. Once only, so a build that
+            # really kills or hangs PoB costs one more worker, not an endless cycle.
+            doc.retried_version = version
+            self._spawn(self._retry(doc, version))
+
+    async def _retry(self, doc: _Doc, version: int) -> None:
+        task = doc.flush_task
+        if task is not None and task is not asyncio.current_task():
+            await asyncio.gather(task, return_exceptions=True)
+        if self._current(doc, version):
+            self._start_flush(doc)
 
     def _fail_waiters(self, doc: _Doc, exc: EngineRequestError) -> None:
         for waiter in doc.waiters:
