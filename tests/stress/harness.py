@@ -129,10 +129,12 @@ class Record:
     def published_versions(self, uri: str) -> list[int | None]:
         return [p.version for p in self.publishes if p.uri == uri]
 
-    def calculated(self, uri: str, version: int) -> dict[str, Any] | None:
-        """The pob/status the server sends once the engine's answer for `version` is published."""
-        for _at, status in self.statuses:
-            if status.get("uri") == uri and status.get("version") == version:
+    def calculated(self, uri: str, version: int, state: str | None = None) -> dict[str, Any] | None:
+        """The latest pob/status the server sent once the engine's answer for `version` was published
+        (`state`: only a "ready" or only an "error" one)."""
+        for _at, status in reversed(self.statuses):
+            same = status.get("uri") == uri and status.get("version") == version
+            if same and (state is None or status.get("state") == state):
                 return status
         return None
 
