@@ -61,8 +61,9 @@ def _read_glue(name: str) -> str:
 class _Sandbox:
     """The only Python functions Lua can call: file-system helpers confined to the cache dir, and zlib."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, engine_root: Path | None = None) -> None:
         self.cache_dir = cache_dir.resolve()
+        self.engine_root = engine_root.resolve() if engine_root is not None else None
 
     def _inside_cache(self, path: bytes | str) -> Path:
         p = Path(os.fsdecode(path)).resolve()
@@ -107,6 +108,11 @@ class _Sandbox:
             if not pat:
                 continue
             folder, glob = os.path.split(pat)
+            # Lua can reach this callable directly (debug.getupvalue), bypassing NewFileSearch's
+            # path check: list only folders inside the engine or the cache.
+            real = Path(folder).resolve()
+            if not any(r == real or r in real.parents for r in (self.cache_dir, self.engine_root) if r):
+                continue
             try:
                 entries = list(os.scandir(folder))
             except OSError:
@@ -141,7 +147,7 @@ class PobHost:
         user_dir = self.cache_dir / "user"
         for d in (overlay, user_dir, self.cache_dir / "runtime"):
             d.mkdir(parents=True, exist_ok=True)
-        self._sandbox = _Sandbox(self.cache_dir)
+        self._sandbox = _Sandbox(self.cache_dir, files.root)
         self.lua = luajit21.LuaRuntime(
             encoding=None,
             register_eval=False,
