@@ -30,6 +30,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 REPO = Path(__file__).resolve().parents[2]
 BUILDS = REPO.parent / "shared" / "builds"
 SERVER = [sys.executable, "-m", "pob_ls.cli", "serve"]
+# scripts/stress.sh raises this to run more rounds and examples than the normal test run does.
+SCALE = max(1, min(int(os.environ.get("POB_LS_STRESS_SCALE", "1") or 1), 20))
 # Builds the engine loads (072 and 079 are rejected by PoB 2.63.0 itself: tree data, legion lookup).
 GOOD_BUILDS = ("065", "067", "070", "073", "076")
 

@@ -23,6 +23,7 @@ from tests.conftest import engine_or_skip
 from tests.stress.harness import (
     ABSURD_NUMBERS,
     LUA_PAYLOADS,
+    SCALE,
     ServerThread,
     build_text,
     change_doc,
@@ -198,7 +199,7 @@ def test_hostile_inputs_each_get_an_answer(server: ServerThread) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=12 * SCALE,
     deadline=None,
     database=None,
     derandomize=True,

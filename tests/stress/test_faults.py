@@ -23,6 +23,7 @@ import pytest_asyncio
 
 from tests.conftest import engine_or_skip
 from tests.stress.harness import (
+    SCALE,
     StressClient,
     build_text,
     change_doc,
@@ -41,7 +42,7 @@ pytestmark = [pytest.mark.engine, pytest.mark.asyncio(loop_scope="module")]
 
 URI = "file:///tmp/pob-ls-stress/faults.pob"
 LEVELS = (90, 93, 96, 99)
-ROUNDS = 6
+ROUNDS = 6 * SCALE
 RECOVERY_DEADLINE = 40.0  # seconds from the fault to the correct result for the last version
 
 
@@ -130,7 +131,7 @@ async def test_faults_during_edits_recover_with_no_edit_lost(
     rng = random.Random(f"faults-{fault}")
     version = max(v for _, v in client.record.sent[URI])
     recoveries = []
-    for _ in range(ROUNDS if fault == "kill" else 2):
+    for _ in range(ROUNDS if fault == "kill" else 2 * SCALE):
         version, recovery, level = await run_round(client, rng, version, fault)
         recoveries.append(recovery)
         pubs = [p.version for p in client.record.publishes if p.uri == URI]
