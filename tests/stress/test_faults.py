@@ -131,7 +131,7 @@ async def test_faults_during_edits_recover_with_no_edit_lost(
     rng = random.Random(f"faults-{fault}")
     version = max(v for _, v in client.record.sent[URI])
     recoveries = []
-    for _ in range(ROUNDS if fault == "kill" else 2 * SCALE):
+    for _ in range(ROUNDS if fault == "kill" else SCALE):
         version, recovery, level = await run_round(client, rng, version, fault)
         recoveries.append(recovery)
         pubs = [p.version for p in client.record.publishes if p.uri == URI]
