@@ -302,14 +302,15 @@ def update_build(host: PobHost, handle: int | None, old_xml: str | None, new_xml
         steps = plan_update(old_xml, new_xml)
     except _NotHandled:
         return _reload(host, handle, new_xml)
+    kinds: list[str] = []
     try:
         for step in steps:
-            if step.function:
-                host.call("incremental", step.function, handle, *step.args)
+            taken = host.call("incremental", step.function, handle, *step.args) if step.function else None
+            kinds.append(taken if isinstance(taken, str) else step.kind)  # a Lua update may name its path
         if any(s.recalc for s in steps):
             host.call("incremental", "recalcMain", handle)
     except EngineError:
         host.free(handle)  # half-updated: never reuse it
         return _reload(host, None, new_xml)
-    kinds = list(dict.fromkeys(s.kind for s in steps))
+    kinds = list(dict.fromkeys(kinds))
     return UpdateOutcome(handle, "incremental:" + ",".join(kinds))

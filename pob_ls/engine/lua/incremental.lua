@@ -299,14 +299,7 @@ end
 -- <Tree>: allocated nodes of the active spec
 -- ---------------------------------------------------------------------------
 
--- PassiveSpec:Load's node import for a <Spec> whose version, class, sockets and overrides are unchanged.
-function M.specNodes(id, specIndex, text)
-	local build = api.get(id)
-	local spec = build.treeTab.specList[specIndex]
-	if not spec or spec ~= build.spec then
-		error("pob-ls incremental: not the active spec", 0)
-	end
-	local node = parse(text)
+local function specAttrs(node)
 	local hashList = {}
 	for hash in (node.attrib.nodes or ""):gmatch("%d+") do
 		t_insert(hashList, tonumber(hash))
@@ -315,10 +308,255 @@ function M.specNodes(id, specIndex, text)
 	for mastery, effect in (node.attrib.masteryEffects or ""):gmatch("{(%d+),(%d+)}") do
 		masteryEffects[tonumber(mastery)] = tonumber(effect)
 	end
-	spec:ImportFromNodeList(tonumber(node.attrib.classId), tonumber(node.attrib.ascendClassId),
-		tonumber(node.attrib.secondaryAscendClassId or 0), hashList, spec.hashOverrides, masteryEffects)
-	spec:BuildClusterJewelGraphs()
+	return hashList, masteryEffects
+end
+
+-- Node ids of the spec's cluster jewel subgraphs (not in a fresh spec's node table: a fresh
+-- spec's import leaves them to BuildClusterJewelGraphs).
+local function clusterNodeIds(spec)
+	local ids = {}
+	for _, subGraph in pairs(spec.subGraphs) do
+		for _, n in ipairs(subGraph.nodes) do
+			if n.id then
+				ids[n.id] = true
+			end
+		end
+	end
+	return ids
+end
+
+-- allocExtendedNodes as a fresh spec's BuildClusterJewelGraphs leaves it: the listed cluster
+-- nodes, once each, in list order (whether or not PoB then prunes them).
+local function setExtendedNodes(spec, hashList, cluster)
+	wipeTable(spec.allocExtendedNodes)
+	local seen = {}
+	for _, id in ipairs(hashList) do
+		if cluster[id] and not seen[id] then
+			seen[id] = true
+			t_insert(spec.allocExtendedNodes, id)
+		end
+	end
+end
+
+-- Node ids of a fresh spec's node table in `pairs` order (PassiveSpec:Init fills it from the
+-- tree's nodes; cluster subgraph nodes come later), per tree.
+local initOrders = setmetatable({}, { __mode = "k" })
+local function initOrder(tree)
+	local order = initOrders[tree]
+	if not order then
+		local nodes = {}
+		for _, treeNode in pairs(tree.nodes) do
+			if treeNode.group and not treeNode.isProxy and not treeNode.group.isProxy
+				and (not treeNode.expansionJewel or not treeNode.expansionJewel.parent) then
+				nodes[treeNode.id] = treeNode
+			end
+		end
+		order = {}
+		for id, treeNode in pairs(nodes) do
+			t_insert(order, { id, treeNode.type })
+		end
+		initOrders[tree] = order
+	end
+	return order
+end
+
+-- A fresh spec's allocNodes table, by the same writes in the same order (in LuaJIT, assigning
+-- nil to an absent key also takes a slot, so these writes matter too), and so with the same
+-- `pairs` order, which decides BuildAllDependsAndPaths' ties (which of two equally short
+-- paths, which node collects the dependents, Intuitive Leap-like pruning). `plan` holds:
+--   starts, baseStart: SelectClass / SelectAscendClass(0) / SelectAscendClass / the secondary;
+--   order: the listed main tree nodes ImportFromNodeList allocates;
+--   unselected: masteries whose selection pass A drops (not allocated, or no known effect);
+-- then `dropped` (pass A's removals), then `late` (BuildClusterJewelGraphs' allocations).
+local function freshAllocNodes(spec, plan, dropped, late)
+	local nodes, alloc = spec.nodes, {}
+	for _, entry in ipairs(initOrder(spec.tree)) do -- ResetNodes
+		if entry[2] ~= "ClassStart" and entry[2] ~= "AscendClassStart" then
+			alloc[entry[1]] = nil
+		end
+	end
+	alloc[plan.starts[1]] = nodes[plan.starts[1]]
+	if plan.baseStart then
+		alloc[plan.baseStart] = nodes[plan.baseStart]
+		alloc[plan.baseStart] = nil
+	end
+	for i = 2, #plan.starts do
+		alloc[plan.starts[i]] = nodes[plan.starts[i]]
+	end
+	for _, id in ipairs(plan.order) do
+		alloc[id] = nodes[id]
+	end
+	for _, entry in ipairs(initOrder(spec.tree)) do -- pass A's mastery loop
+		if plan.unselected[entry[1]] then
+			alloc[entry[1]] = nil
+		end
+	end
+	for id in pairs(dropped) do
+		alloc[id] = nil
+	end
+	for _, id in ipairs(late) do
+		if not alloc[id] then
+			alloc[id] = nodes[id]
+		end
+	end
+	return alloc
+end
+
+-- The spec's allocation set to exactly that table's nodes; returns a copy of its key set
+-- (BuildAllDependsAndPaths removes from allocNodes).
+local function setAllocation(spec, alloc, selections)
+	for id, n in pairs(spec.nodes) do
+		local on = alloc[id] ~= nil
+		if (n.alloc == true) ~= on then
+			n.alloc = on
+			if not on and n.type == "Mastery" then
+				spec:AddMasteryEffectOptionsToNode(n) -- as DeallocSingleNode
+			end
+		end
+	end
+	spec.allocNodes = alloc
+	wipeTable(spec.masterySelections)
+	for mastery, effect in pairs(selections) do
+		spec.masterySelections[mastery] = effect
+	end
+	local set = {}
+	for id in pairs(alloc) do
+		set[id] = true
+	end
+	return set
+end
+
+-- The allocation a fresh spec ends with, with one BuildAllDependsAndPaths (three when PoB
+-- prunes unconnected nodes) instead of the whole import (ImportFromNodeList: ResetNodes,
+-- SelectClass, SelectAscendClass, SelectSecondaryAscendClass, each with a pass, and its own
+-- pass A; PostLoad: every cluster jewel subgraph rebuilt and pass B). Same class,
+-- ascendancies, jewels, overrides and tree version as loaded (the Python side checks the rest
+-- of the <Spec>), so the subgraphs a reload would build are the ones the spec has; the passes
+-- before pass A only see start nodes. We build pass B's input (freshAllocNodes) and run it;
+-- when it removes something, pass A's removals must be known first, so we run pass A on its
+-- own input and then pass B. Returns false (before changing anything) or nil (after) and why,
+-- when this cannot be shown to equal the import.
+local function allocateNodes(spec, node, hashList, masteryEffects)
+	local attr = node.attrib
+	if tonumber(attr.classId) ~= spec.curClassId or tonumber(attr.ascendClassId) ~= spec.curAscendClassId
+		or tonumber(attr.secondaryAscendClassId or 0) ~= (spec.curSecondaryAscendClassId or 0)
+		or (attr.treeVersion and attr.treeVersion ~= spec.treeVersion)
+		or next(spec.ignoredNodes) ~= nil or #spec.allocSubgraphNodes > 0 or spec.jewel_data ~= nil then
+		return false, "class, version, pending or imported nodes differ"
+	end
+	for id in pairs(spec.allocNodes) do
+		if not spec.nodes[id] then
+			return false, "an allocation the node table no longer has"
+		end
+	end
+	local plan = { starts = {}, order = {}, unselected = {} }
+	local base = spec.curClass.classes and spec.curClass.classes[0]
+	plan.baseStart = base and base.startNodeId
+	for _, class in ipairs { spec.curClass, spec.curAscendClass or false, spec.curSecondaryAscendClass or false } do
+		local startId = class and class.startNodeId
+		if startId then
+			t_insert(plan.starts, startId)
+		end
+	end
+	for _, id in ipairs(plan.starts) do
+		if not spec.nodes[id] then
+			return false, "no start node"
+		end
+	end
+	if plan.baseStart and not spec.nodes[plan.baseStart] then
+		return false, "no start node"
+	end
+	local selections = {}
+	for mastery, effect in pairs(masteryEffects) do
+		if effect < 65536 then -- GGG codes are ignored
+			selections[mastery] = effect
+		end
+	end
+	local cluster = clusterNodeIds(spec)
+	local late, listed = {}, {}
+	for _, id in ipairs(hashList) do
+		local n = spec.nodes[id]
+		if cluster[id] then
+			t_insert(late, id)
+		elseif n and (n.type ~= "Mastery" or selections[id]) then
+			t_insert(plan.order, id)
+			listed[id] = true
+		end
+	end
+	-- Pass A's mastery loop drops the selections of masteries not allocated or with no known effect.
+	local kept = {}
+	for mastery, effect in pairs(selections) do
+		if listed[mastery] and spec.tree.masteryEffects[effect] then
+			kept[mastery] = effect
+		else
+			plan.unselected[mastery] = true
+		end
+	end
+	setExtendedNodes(spec, hashList, cluster)
+
+	local dropped = {}
+	local want = setAllocation(spec, freshAllocNodes(spec, plan, dropped, late), kept)
+	spec:BuildAllDependsAndPaths()
+	local removed = false
+	for id in pairs(spec.allocNodes) do
+		if not want[id] then
+			return nil, "allocated beyond the list"
+		end
+	end
+	for id in pairs(want) do
+		if not spec.allocNodes[id] then
+			removed = true
+			break
+		end
+	end
+	if not removed then
+		-- Pass A would remove nothing either (cluster nodes only add dead ends to the graph it
+		-- searches): this was pass B.
+		return true
+	end
+	if #late > 0 then -- pass A itself
+		setAllocation(spec, freshAllocNodes(spec, plan, dropped, {}), kept)
+		spec:BuildAllDependsAndPaths()
+	end
+	for _, id in ipairs(plan.order) do
+		if not spec.allocNodes[id] then
+			dropped[id] = true
+		end
+	end
+	local selected = {}
+	for mastery, effect in pairs(spec.masterySelections) do
+		selected[mastery] = effect
+	end
+	local input = setAllocation(spec, freshAllocNodes(spec, plan, dropped, late), selected)
+	spec:BuildAllDependsAndPaths()
+	for id in pairs(spec.allocNodes) do
+		if not input[id] then
+			return nil, "allocated beyond the list"
+		end
+	end
+	return true
+end
+
+-- The active <Spec>'s nodes (and mastery effects) changed; version, class, sockets and
+-- overrides are unchanged. Anything the fast path cannot show equal is left to a full reload
+-- (re-running ImportFromNodeList + BuildClusterJewelGraphs on the live spec is not equal to
+-- one: its last pass sees cluster nodes already pruned, so e.g. the allocated notable count
+-- behind Multiplier:AllocatedNotable differs, and paths follow a different `pairs` order).
+function M.specNodes(id, specIndex, text)
+	local build = api.get(id)
+	local spec = build.treeTab.specList[specIndex]
+	if not spec or spec ~= build.spec then
+		error("pob-ls incremental: not the active spec", 0)
+	end
+	local node = parse(text)
+	local hashList, masteryEffects = specAttrs(node)
 	build.buildFlag = true
+	local ok, why = allocateNodes(spec, node, hashList, masteryEffects)
+	if not ok then
+		error("pob-ls incremental: tree: " .. tostring(why), 0)
+	end
+	build.treeTab.viewer.searchStrCached = "" -- as BuildClusterJewelGraphs
+	return "tree-alloc"
 end
 
 return M
