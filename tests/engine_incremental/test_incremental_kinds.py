@@ -81,7 +81,7 @@ CASES: dict[str, tuple[str, Callable[[str], str]]] = {
         lambda t: _sub(r'(<Gem [^>]*?\bquality=")\d+', r"\g<1>7", t, count=0),
     ),
     "item line": ("incremental:item", lambda t: item_line(t, 3, 4)),
-    "passive node": ("incremental:tree", lambda t: _sub(r'(<Spec [^>]*?\bnodes=")\d+,', r"\1", t)),
+    "passive node": ("incremental:tree-alloc", lambda t: _sub(r'(<Spec [^>]*?\bnodes=")\d+,', r"\1", t)),
     "notes": ("incremental:notes", lambda t: _sub(r"<Notes>", "<Notes>hello ", t)),
     "level and config": (
         "incremental:build,config",
