@@ -1,6 +1,7 @@
 """Incremental update cost against the bare MAIN-pass floor and a full reload (prints a table).
 
-Run: .venv/bin/python benchmarks/bench_incremental.py [build.xml ...] [--reps N]
+Run: .venv/bin/python benchmarks/bench_incremental.py [build.xml ...] [--reps N] [--breakdown]
+passive_add allocates a node next to the tree, passive_unconnected one PoB prunes.
 Wall-clock medians; the machine is noisy, so compare figures within one run only.
 """
 
@@ -20,11 +21,51 @@ sys.path.insert(0, str(REPO / "tests" / "engine_incremental"))
 from edits import EDITS, NODE_POOL  # noqa: E402
 
 from pob_ls.engine.host import EngineFiles, PobHost  # noqa: E402
-from pob_ls.engine.incremental import update_build  # noqa: E402
+from pob_ls.engine.incremental import plan_update, update_build  # noqa: E402
 
 BUILDS = REPO.parent / "shared" / "builds"
 DEFAULT = ("065", "067", "070", "073", "076")
-KINDS = ("config_toggle", "gem_level", "item_line", "passive_remove", "character_level")
+KINDS = ("config_toggle", "gem_level", "item_line", "passive_remove", "passive_add", "character_level")
+
+# First unallocated, ordinary node one step from the allocated tree (sorted ids: stable), and one
+# four or more steps away (PoB prunes it).
+PICK_LUA = """
+local api = ...
+return function(id, far)
+    local spec = api.get(id).spec
+    local ids = {}
+    for nid in pairs(spec.nodes) do ids[#ids + 1] = nid end
+    table.sort(ids)
+    for _, nid in ipairs(ids) do
+        local n = spec.nodes[nid]
+        if not n.alloc and n.type == "Normal" and not n.ascendancyName and spec.tree.nodes[nid]
+            and #n.intuitiveLeapLikesAffecting == 0
+            and (far and n.pathDist >= 4 and n.pathDist < 1000 or not far and n.pathDist == 1) then
+            return nid
+        end
+    end
+end
+"""
+
+# BuildAllDependsAndPaths wrapped on one spec: calls and seconds (os.clock) until unwrapped.
+WRAP_LUA = """
+local api = ...
+local stats = { calls = 0, seconds = 0 }
+return function(id, on)
+    local spec = api.get(id).spec
+    if not on then
+        rawset(spec, "BuildAllDependsAndPaths", nil)
+        return stats.calls, stats.seconds
+    end
+    stats.calls, stats.seconds = 0, 0
+    local inner = getmetatable(spec).BuildAllDependsAndPaths
+    rawset(spec, "BuildAllDependsAndPaths", function(self)
+        local t = os.clock()
+        inner(self)
+        stats.calls, stats.seconds = stats.calls + 1, stats.seconds + os.clock() - t
+    end)
+end
+"""
 
 FLOOR_LUA = """
 local api = ...
@@ -83,21 +124,71 @@ def bench(host: PobHost, path: Path, reps: int) -> list[tuple[str, float, str]]:
         host.free(host.load_build(text))
 
     rows.append(("full reload", _median_ms(reload, reps), "reload"))
-    for name in KINDS:
-        ms, kinds, handle = _bench_edit(host, handle, text, EDITS[name](text, 3, 4), reps)
+    pick = host.lua.execute(PICK_LUA, host._api)
+    edits = {name: EDITS[name](text, 3, 4) for name in KINDS}
+    for name, far in (("passive_add", False), ("passive_unconnected", True)):
+        node = pick(handle, far)
+        edits[name] = EDITS["passive_add"](text, 0, 0) if node is None else _add_node(text, int(node))
+    for name, edited in edits.items():
+        ms, kinds, handle = _bench_edit(host, handle, text, edited, reps)
         rows.append((name, ms, ",".join(sorted(kinds))))
     host.free(handle)
     return rows
+
+
+def _add_node(text: str, node: int) -> str:
+    NODE_POOL[:] = [node]
+    edited: str = EDITS["passive_add"](text, 0, 0)
+    return edited
+
+
+def breakdown(host: PobHost, path: Path, reps: int) -> None:
+    """Where a tree edit's time goes: the Lua update (of it, BuildAllDependsAndPaths), the MAIN pass."""
+    text = path.read_text(encoding="utf-8")
+    handle = host.load_build(text)
+    wrap = host.lua.execute(WRAP_LUA, host._api)
+    pick = host.lua.execute(PICK_LUA, host._api)
+    edits = {"passive_remove": EDITS["passive_remove"](text, 3, 4)}
+    for name, far in (("passive_add", False), ("passive_unconnected", True)):
+        node = pick(handle, far)
+        if node is not None:
+            edits[name] = _add_node(text, int(node))
+    for name, edited in edits.items():
+        samples: list[tuple[float, float, float, int]] = []
+        for i in range(reps * 2):
+            old, new = (text, edited) if i % 2 == 0 else (edited, text)
+            steps = plan_update(old, new)
+            wrap(handle, True)
+            t0 = time.perf_counter()
+            for step in steps:
+                host.call("incremental", step.function, handle, *step.args)
+            t1 = time.perf_counter()
+            calls, seconds = wrap(handle, False)
+            host.call("incremental", "recalcMain", handle)
+            t2 = time.perf_counter()
+            samples.append(((t1 - t0) * 1000, seconds * 1000, (t2 - t1) * 1000, int(calls)))
+        upd, bad, main = (statistics.median(s[k] for s in samples) for k in range(3))
+        calls = max(s[3] for s in samples)
+        print(
+            f"{path.stem[:42]:<42} {name:<20} update {upd:7.1f} ms (BuildAllDependsAndPaths x{calls}: "
+            f"{bad:7.1f} ms)  recalcMain {main:7.1f} ms"
+        )
+    host.free(handle)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("builds", nargs="*", type=Path)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--breakdown", action="store_true", help="time the parts of tree edits instead")
     args = ap.parse_args()
     paths = args.builds or [next(BUILDS.glob(f"{p}-*.xml")) for p in DEFAULT]
-    NODE_POOL[:] = [26725]
     host = _host()
+    if args.breakdown:
+        for path in paths:
+            host.free(host.load_build(path.read_text(encoding="utf-8")))
+            breakdown(host, path, args.reps)
+        return
     print(f"{'build':<42} {'measure':<20} {'median ms':>9} {'x floor':>8} {'x reload':>9}  kind")
     for path in paths:
         host.free(host.load_build(path.read_text(encoding="utf-8")))  # warm the tree and JIT
