@@ -37,6 +37,7 @@ class SoakReport:
     rss: dict[str, list[int]] = field(default_factory=dict)  # process label -> samples (bytes)
     server_alive: bool = True
     tracebacks: int = 0
+    settle_seconds: float = 0.0  # from the last edit until every build's last version was answered
 
     def percentile(self, q: float) -> float:
         data = sorted(self.latencies)
@@ -61,7 +62,8 @@ class SoakReport:
             f"p95 {self.percentile(95):.3f} p99 {self.percentile(99):.3f} max {self.percentile(100):.3f} "
             f"(n={len(self.latencies)})",
             f"version-order violations: {len(self.order_violations)}; "
-            f"last versions unanswered: {len(self.unanswered)}",
+            f"last versions unanswered: {len(self.unanswered)} "
+            f"(all answered {self.settle_seconds:.1f} s after the last edit)",
         ]
         for label, (first, last) in sorted(self.growth().items()):
             rows.append(f"RSS {label}: {first:.0f} MB -> {last:.0f} MB ({last - first:+.0f} MB)")
@@ -134,15 +136,19 @@ async def soak(
             # bursts of typing, then pauses
             await asyncio.sleep(rng.choice((0.005, 0.02, 0.05, 0.2, 0.5)))
         report.edits = sent
+        # One shared wait: with more builds than the worker keeps loaded, the last versions queue
+        # behind full reloads (seconds each), so allow 30 s plus 10 s per build in all.
+        settle_by = time.perf_counter() + 30.0 + 10.0 * builds
         for uri in uris:
             try:
                 await wait_for(
                     lambda uri=uri: client.record.calculated(uri, versions[uri]),
-                    max(30.0, deadline - time.perf_counter() + 30.0),
+                    max(0.1, settle_by - time.perf_counter()),
                     f"{uri} v{versions[uri]}",
                 )
             except TimeoutError:
                 report.unanswered.append(f"{uri} v{versions[uri]}")
+        report.settle_seconds = time.perf_counter() - (settle_by - 30.0 - 10.0 * builds)
     finally:
         report.seconds = time.perf_counter() - start
         stop_sampling.set()
