@@ -71,6 +71,14 @@ class _Sandbox:
             raise PermissionError(f"{p}: outside the pob-ls engine cache")
         return p
 
+    def readable_in_cache(self, path: bytes) -> bool:
+        """Whether a cache file is really inside the cache (a planted symlink could point anywhere)."""
+        try:
+            self._inside_cache(path)
+        except PermissionError:
+            return False
+        return True
+
     def ensure_parent(self, path: bytes) -> bool:
         self._inside_cache(path).parent.mkdir(parents=True, exist_ok=True)
         return True
@@ -172,6 +180,7 @@ class PobHost:
                 b"version": files.version.encode(),
                 b"jit_options": self.lua.table_from([o.encode() for o in jit_options]),
                 b"ensure_parent": sb.ensure_parent,
+                b"readable_in_cache": sb.readable_in_cache,
                 b"ensure_dir": sb.ensure_dir,
                 b"remove_file": sb.remove_file,
                 b"inflate": sb.inflate,

@@ -109,3 +109,22 @@ def test_missing_tree_data_is_named_and_host_recovers(host: PobHost, engine: Eng
     with pytest.raises(BuildLoadError, match="lacks the passive tree data for version 3_20"):
         host.load_build(good.replace('treeVersion="3_28"', 'treeVersion="3_20"'))
     assert host.result(host.load_build(good)).ascend_class_name == "Trickster"
+
+
+def test_a_symlink_planted_in_the_cache_cannot_be_read_through(host: PobHost) -> None:
+    import os
+
+    outside = host.cache_dir / "planted-link"
+    os.symlink("/etc/passwd", outside)
+    overlay_link = host.cache_dir / "overlay" / "src-link"
+    os.symlink("/etc/hostname", overlay_link)
+    try:
+        assert host.lua.execute(f"return (io.open('{outside}', 'r'))") is None
+        assert host.lua.execute(f"return (io.open('{overlay_link}', 'r'))") is None
+    finally:
+        outside.unlink()
+        overlay_link.unlink()
+
+
+def test_vm_introspection_modules_are_absent(host: PobHost) -> None:
+    assert host.lua.execute("return (pcall(require, 'jit.util'))") is False

@@ -90,6 +90,11 @@ local function resolve(path, writing)
 	end
 	local abs = absolute(path)
 	if inside(abs, CACHE_DIR) then
+		-- Writes are checked in Python (ensure_parent); reads too, since a symlink planted in
+		-- the cache could point anywhere.
+		if not writing and not cfg.readable_in_cache(abs) then
+			return denied(path)
+		end
 		return abs
 	end
 	local rel = inside(abs, ENGINE_ROOT)
@@ -103,6 +108,9 @@ local function resolve(path, writing)
 	local f = real_open(overlay, "rb")
 	if f then
 		f:close()
+		if not cfg.readable_in_cache(overlay) then
+			return denied(path)
+		end
 		return overlay
 	end
 	return abs
@@ -199,6 +207,9 @@ package.cpath = ""
 package.loadlib = nil
 package.preload.ffi = nil
 package.loaded.ffi = nil
+-- Bytecode and trace introspection: nothing PoB needs, and a window into the VM's internals.
+package.preload["jit.util"] = nil
+package.loaded["jit.util"] = nil
 for i = #package.loaders, 3, -1 do
 	table.remove(package.loaders, i) -- C and all-in-one loaders
 end
