@@ -71,6 +71,7 @@ def engine_findings(
                 source="PoB",
             )
         )
+    out.extend(_class_mismatch(doc, result))
     out.extend(_dropped_items(doc, result.get("facts") or {}))
     out.extend(_dropped_nodes(doc, result.get("facts") or {}))
     out.extend(_stale_stats(doc, result))
@@ -91,6 +92,33 @@ def engine_error_findings(doc: PobDocument, message: str) -> list[Finding]:
 
 def _severity(value: object) -> Severity:
     return value if value in ("error", "warning", "information", "hint") else "warning"
+
+
+def _class_mismatch(doc: PobDocument, result: dict[str, Any]) -> list[Finding]:
+    """<Build className/ascendClassName> are written by PoB from the tree spec's ids; PoB reads the ids."""
+    if doc.build is None:
+        return []
+    build = result.get("build") or {}
+    out = []
+    for attr, written, used in (
+        ("className", doc.build.class_name, build.get("class")),
+        ("ascendClassName", doc.build.ascend_class_name, build.get("ascendancy")),
+    ):
+        span = doc.build.value_range(attr)
+        if span is None or written in (None, "") or (written == "None" and used is None):
+            continue
+        if used is not None and written != used:
+            out.append(
+                Finding(
+                    span,
+                    "warning",
+                    "unknown-class" if attr == "className" else "unknown-ascendancy",
+                    f"PoB takes the class from the tree spec (classId/ascendClassId): this build is "
+                    f"{used}, not '{written}'",
+                    source="PoB",
+                )
+            )
+    return out
 
 
 def _dropped_items(doc: PobDocument, facts: dict[str, Any]) -> list[Finding]:

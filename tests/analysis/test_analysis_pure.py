@@ -193,3 +193,11 @@ def test_stored_value_matches_lua_tostring() -> None:
     assert A.stored_value(11.316032) == "11.316032"
     assert A.stored_value(49351079.793926) == "49351079.793926"
     assert A.stored_value(float("inf")) == "inf"
+
+
+def test_class_names_that_disagree_with_the_spec_are_flagged() -> None:
+    doc = parse_document(BUILD.replace('ascendClassName="Necromancer"', 'ascendClassName="Necromancr"'))
+    (finding,) = [f for f in A.engine_findings(doc, RESULT) if f.code == "unknown-ascendancy"]
+    assert doc.text[finding.range.start : finding.range.end] == "Necromancr"
+    assert "Necromancer" in finding.message
+    assert not [f for f in A.engine_findings(parse_document(BUILD), RESULT) if f.code.startswith("unknown-")]
