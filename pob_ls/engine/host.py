@@ -147,6 +147,7 @@ class PobHost:
         cache_dir: Path | None = None,
         max_memory: int | None = DEFAULT_MAX_MEMORY,
         jit_options: Sequence[str] = JIT_OPTIONS,
+        gc_pause: int = 200,
     ) -> None:
         start = time.perf_counter()
         self.files = files
@@ -179,6 +180,7 @@ class PobHost:
                 b"package_path": package_path.encode(),
                 b"version": files.version.encode(),
                 b"jit_options": self.lua.table_from([o.encode() for o in jit_options]),
+                b"gc_pause": gc_pause,
                 b"ensure_parent": sb.ensure_parent,
                 b"readable_in_cache": sb.readable_in_cache,
                 b"ensure_dir": sb.ensure_dir,

@@ -10,6 +10,9 @@ local cfg = ...
 dofile(cfg.script_dir .. "/Launch.lua")
 -- Launch.lua sets small JIT limits; PoB's calc code thrashes them (see ARCHITECTURE.md).
 jit.opt.start(unpack(cfg.jit_options))
+-- Launch.lua lets the heap grow to 4x its live size between collections (pause 400): with a
+-- dozen builds open in one worker that is gigabytes of garbage. Lua's default pause keeps it at 2x.
+collectgarbage("setpause", cfg.gc_pause or 200)
 
 launch.devMode = false
 launch.installedMode = false
