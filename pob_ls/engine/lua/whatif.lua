@@ -28,6 +28,21 @@ local function calculator(build)
 	return build.calcsTab:GetMiscCalculator(build)
 end
 
+-- The socket group at position `groupIndex` among the file's <Skill> elements (groups granted by
+-- items or the tree have `source` and are not in the file), and its index in socketGroupList.
+local function fileGroup(build, groupIndex)
+	local n = 0
+	for i, g in ipairs(build.skillsTab.socketGroupList) do
+		if not g.source then
+			n = n + 1
+			if n == groupIndex then
+				return g, i
+			end
+		end
+	end
+	return nil, nil
+end
+
 -- Removing (unequipping) the item in `slotName`.
 function M.removeItem(id, slotName)
 	local build = api.get(id)
@@ -62,16 +77,7 @@ end
 -- Disabling (or enabling) gem `gemIndex` of socket group `groupIndex` (file positions).
 function M.toggleGem(id, groupIndex, gemIndex)
 	local build = api.get(id)
-	local n, group = 0, nil
-	for _, g in ipairs(build.skillsTab.socketGroupList) do
-		if not g.source then
-			n = n + 1
-			if n == groupIndex then
-				group = g
-				break
-			end
-		end
-	end
+	local group = fileGroup(build, groupIndex)
 	local gem = group and group.gemList[gemIndex]
 	if not gem then
 		return nil
@@ -93,16 +99,7 @@ end
 -- The main skill's figures for one socket group, as if it were the main skill.
 function M.groupSummary(id, groupIndex)
 	local build = api.get(id)
-	local n, index = 0, nil
-	for i, g in ipairs(build.skillsTab.socketGroupList) do
-		if not g.source then
-			n = n + 1
-			if n == groupIndex then
-				index = i
-				break
-			end
-		end
-	end
+	local _, index = fileGroup(build, groupIndex)
 	if not index then
 		return nil
 	end
