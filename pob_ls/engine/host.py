@@ -19,7 +19,7 @@ from typing import Any
 
 from lupa import luajit21
 
-from pob_ls.engine.layout import EngineError, EngineFiles, EngineLayout
+from pob_ls.engine.layout import EngineError, EngineFiles, EngineLayout, tree_data_absent
 from pob_ls.engine.paths import engine_cache_dir
 from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lua
 
@@ -259,14 +259,7 @@ class PobHost:
     def missing_tree_data(self, xml: str) -> list[str]:
         """Tree versions the build names whose data files are absent from this engine."""
         versions = sorted(set(_TREE_VERSION.findall(xml)))
-        tree_dir = Path(self.files.script_dir) / "TreeData"
-        return [
-            v
-            for v in versions
-            if (tree_dir / v).is_dir()
-            and not (tree_dir / v / "tree.lua").is_file()
-            and not (tree_dir / v / "data.json").is_file()
-        ]
+        return [v for v in versions if tree_data_absent(Path(self.files.script_dir), v)]
 
     def recalc(self, handle: int) -> None:
         self._call(self._api.recalc, handle)

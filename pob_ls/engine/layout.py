@@ -92,40 +92,38 @@ def listed_tree_versions(script_dir: Path) -> list[str]:
     return sorted(p.name for p in tree_root.iterdir() if p.is_dir() and _TREE_DIR_RE.match(p.name))
 
 
+def tree_data_absent(script_dir: Path, version: str) -> bool:
+    """PoB knows `version` (its TreeData folder exists) but neither tree.lua nor data.json is there."""
+    folder = script_dir / "TreeData" / version
+    return folder.is_dir() and not _has_tree_data(folder)
+
+
 def missing_tree_versions(script_dir: Path) -> list[str]:
     """Tree versions whose data (tree.lua or data.json) is absent: builds on them cannot load."""
-    tree_root = script_dir / "TreeData"
-    return [
-        v
-        for v in listed_tree_versions(script_dir)
-        if not (tree_root / v / "tree.lua").is_file() and not (tree_root / v / "data.json").is_file()
-    ]
+    return [v for v in listed_tree_versions(script_dir) if not _has_tree_data(script_dir / "TreeData" / v)]
+
+
+def _has_tree_data(folder: Path) -> bool:
+    return (folder / "tree.lua").is_file() or (folder / "data.json").is_file()
 
 
 def _checkout_layout(root: Path, source: str) -> EngineLayout:
-    script_dir = root / "src"
-    libs = [d for d in (root / "runtime" / "lua",) if d.is_dir()]
-    return EngineLayout(
-        root=root,
-        script_dir=script_dir,
-        lua_lib_dirs=libs,
-        version=read_version(root / "manifest.xml"),
-        missing_tree_versions=missing_tree_versions(script_dir),
-        source=source,
-        kind=CHECKOUT,
-    )
+    return _layout(root, root / "src", [root / "runtime" / "lua"], source, CHECKOUT)
 
 
 def _installed_layout(root: Path, source: str) -> EngineLayout:
-    libs = [d for d in (root / "lua", root / "runtime" / "lua") if d.is_dir()]
+    return _layout(root, root, [root / "lua", root / "runtime" / "lua"], source, INSTALLED)
+
+
+def _layout(root: Path, script_dir: Path, lib_dirs: list[Path], source: str, kind: str) -> EngineLayout:
     return EngineLayout(
         root=root,
-        script_dir=root,
-        lua_lib_dirs=libs,
+        script_dir=script_dir,
+        lua_lib_dirs=[d for d in lib_dirs if d.is_dir()],
         version=read_version(root / "manifest.xml"),
-        missing_tree_versions=missing_tree_versions(root),
+        missing_tree_versions=missing_tree_versions(script_dir),
         source=source,
-        kind=INSTALLED,
+        kind=kind,
     )
 
 
