@@ -161,7 +161,7 @@ def breakdown(host: PobHost, path: Path, reps: int) -> None:
             wrap(handle, True)
             t0 = time.perf_counter()
             for step in steps:
-                host.call("incremental", step.function, handle, *step.args)
+                host.call(step.module, step.function, handle, *step.args)
             t1 = time.perf_counter()
             calls, seconds = wrap(handle, False)
             host.call("incremental", "recalcMain", handle)

@@ -30,7 +30,7 @@ DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024
 MAX_INFLATE = 512 * 1024 * 1024
 _TREE_VERSION = re.compile(r'treeVersion="([0-9A-Za-z_]+)"')
 # Feature glue modules loaded after the API, in this order (files in pob_ls/engine/lua/).
-GLUE_MODULES: tuple[str, ...] = ("diagnostics", "whatif", "incremental")
+GLUE_MODULES: tuple[str, ...] = ("diagnostics", "whatif", "incremental", "tree")
 
 
 __all__ = ["BuildLoadError", "EngineError", "EngineFiles", "PobHost"]

@@ -53,6 +53,7 @@ class _Step:
     function: str
     args: tuple[object, ...]
     recalc: bool = True
+    module: str = "incremental"  # the glue module holding `function`
 
 
 class _NotHandled(Exception):
@@ -238,7 +239,7 @@ def _plan_tree(old: str, new: str, x: _Span, y: _Span) -> list[_Step]:
     if xa != ya or [_raw(old, s) for s in ak] != [_raw(new, s) for s in bk]:
         raise _NotHandled("spec changed beyond its nodes")
     index = sum(1 for s in yk[: i + 1] if s.tag == "Spec")
-    return [_Step("tree", "specNodes", (index, _raw(new, b)))]
+    return [_Step("tree", "specNodes", (index, _raw(new, b)), module="tree")]
 
 
 def _plan_party(old: str, new: str, x: _Span, y: _Span) -> list[_Step]:
@@ -305,7 +306,7 @@ def update_build(host: PobHost, handle: int | None, old_xml: str | None, new_xml
     kinds: list[str] = []
     try:
         for step in steps:
-            taken = host.call("incremental", step.function, handle, *step.args) if step.function else None
+            taken = host.call(step.module, step.function, handle, *step.args) if step.function else None
             kinds.append(taken if isinstance(taken, str) else step.kind)  # a Lua update may name its path
         if any(s.recalc for s in steps):
             host.call("incremental", "recalcMain", handle)

@@ -73,7 +73,7 @@ end
 STATE_LUA = """
 local api = ...
 return function(id)
-    local spec = api.get(id).spec
+    local spec = api.settled(id).spec
     local ids = {}
     for nid in pairs(spec.nodes) do ids[#ids + 1] = nid end
     table.sort(ids)

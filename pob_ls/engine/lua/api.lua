@@ -140,6 +140,18 @@ local function get(id)
 end
 api.get = get
 
+-- The build with any work it owes done first: after a passive tree edit, incremental.lua leaves
+-- the tree's paths and dependents (state only the GUI and what-ifs read) to `pobls_settle`.
+function api.settled(id)
+	local build = get(id)
+	local settle = build.pobls_settle
+	if settle then
+		build.pobls_settle = nil
+		settle()
+	end
+	return build
+end
+
 function api.free(id)
 	builds[id] = nil
 	wipeGlobalCache()

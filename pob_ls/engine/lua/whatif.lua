@@ -45,7 +45,7 @@ end
 
 -- Removing (unequipping) the item in `slotName`.
 function M.removeItem(id, slotName)
-	local build = api.get(id)
+	local build = api.settled(id)
 	local slot = build.itemsTab.slots[slotName]
 	if not slot or not slot.selItemId or slot.selItemId == 0 then
 		return nil
@@ -57,7 +57,7 @@ end
 
 -- Unallocating (or allocating) one passive node.
 function M.toggleNode(id, nodeId)
-	local build = api.get(id)
+	local build = api.settled(id)
 	local node = build.spec and build.spec.nodes[nodeId]
 	if not node then
 		return nil
@@ -76,7 +76,7 @@ end
 
 -- Disabling (or enabling) gem `gemIndex` of socket group `groupIndex` (file positions).
 function M.toggleGem(id, groupIndex, gemIndex)
-	local build = api.get(id)
+	local build = api.settled(id)
 	local group = fileGroup(build, groupIndex)
 	local gem = group and group.gemList[gemIndex]
 	if not gem then
@@ -98,7 +98,7 @@ end
 
 -- The main skill's figures for one socket group, as if it were the main skill.
 function M.groupSummary(id, groupIndex)
-	local build = api.get(id)
+	local build = api.settled(id)
 	local _, index = fileGroup(build, groupIndex)
 	if not index then
 		return nil
@@ -131,7 +131,7 @@ end
 
 -- A passive node: its name and stats, and what unallocating (or allocating) it changes.
 function M.node(id, nodeId)
-	local build = api.get(id)
+	local build = api.settled(id)
 	local node = build.spec and build.spec.nodes[nodeId]
 	if not node then
 		return nil
@@ -178,7 +178,7 @@ function M.config(id, name)
 	for _, varData in ipairs(options()) do
 		if varData.var == name then
 			local info = optionInfo(varData)
-			local build = api.get(id)
+			local build = api.settled(id)
 			local control = build.configTab.varControls[name]
 			if control and control.shown ~= nil then
 				local shown = control.shown
