@@ -102,7 +102,9 @@ def test_writes_go_to_the_cache_not_the_engine(host: PobHost, engine: EngineLayo
     )
 
 
-def test_missing_tree_data_is_named_and_host_recovers(host: PobHost, engine: EngineLayout, shared_builds: Path) -> None:
+def test_missing_tree_data_is_named_and_host_recovers(
+    host: PobHost, engine: EngineLayout, shared_builds: Path
+) -> None:
     if "3_20" not in engine.missing_tree_versions:
         pytest.skip("this engine has the 3_20 tree data")
     good = (shared_builds / "067-exsanguinate-trickster-3-28.xml").read_text(encoding="utf-8")
