@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python benchmarks/bench_incremental.py [build.xml ...] [--reps N] [--breakdown]
 passive_add allocates a node next to the tree, passive_unconnected one PoB prunes.
-Wall-clock medians; the machine is noisy, so compare figures within one run only.
+Wall-clock medians. Each edit's floor is sampled in turn with the edit itself (floor, edit, floor,
+edit ...), so the ratio compares runs on the same machine state; compare figures within one run.
 """
 
 from __future__ import annotations
@@ -47,24 +48,10 @@ return function(id, far)
 end
 """
 
-# BuildAllDependsAndPaths wrapped on one spec: calls and seconds (os.clock) until unwrapped.
-WRAP_LUA = """
+# The work a tree edit leaves for the first reader of paths and dependents (a node what-if).
+SETTLE_LUA = """
 local api = ...
-local stats = { calls = 0, seconds = 0 }
-return function(id, on)
-    local spec = api.get(id).spec
-    if not on then
-        rawset(spec, "BuildAllDependsAndPaths", nil)
-        return stats.calls, stats.seconds
-    end
-    stats.calls, stats.seconds = 0, 0
-    local inner = getmetatable(spec).BuildAllDependsAndPaths
-    rawset(spec, "BuildAllDependsAndPaths", function(self)
-        local t = os.clock()
-        inner(self)
-        stats.calls, stats.seconds = stats.calls + 1, stats.seconds + os.clock() - t
-    end)
-end
+return function(id) api.settled(id) end
 """
 
 FLOOR_LUA = """
@@ -98,8 +85,12 @@ def _median_ms(fn: Callable[[], object], reps: int) -> float:
     return statistics.median(times)
 
 
-def _bench_edit(host: PobHost, handle: int, text: str, edited: str, reps: int) -> tuple[float, set[str], int]:
-    """Median of update + recalc, alternating text and edit so every repetition is a real change."""
+def _bench_edit(
+    host: PobHost, floor: Callable[[], object], handle: int, text: str, edited: str, reps: int
+) -> tuple[float, float, set[str], int]:
+    """Medians of update + recalc and of the floor, sampled in turn (floor, edit, floor, edit ...)
+    so both see the same machine and garbage collector; the edit alternates text and edited text
+    so every repetition is a real change."""
     texts, state, kinds = [text, edited], {"i": 0, "h": handle}, set()
 
     def step() -> None:
@@ -108,30 +99,35 @@ def _bench_edit(host: PobHost, handle: int, text: str, edited: str, reps: int) -
         state["h"], state["i"] = out.handle, state["i"] + 1
         kinds.add(out.kind)
 
-    ms = _median_ms(step, reps * 2)
+    edit_ms, floor_ms = [], []
+    for _ in range(reps * 2):
+        floor_ms.append(_median_ms(lambda: floor(state["h"]), 1))
+        edit_ms.append(_median_ms(step, 1))
     if state["i"] % 2:  # back to the original text for the next kind
         step()
-    return ms, kinds, state["h"]
+    return statistics.median(edit_ms), statistics.median(floor_ms), kinds, state["h"]
 
 
-def bench(host: PobHost, path: Path, reps: int) -> list[tuple[str, float, str]]:
+def bench(host: PobHost, path: Path, reps: int) -> list[tuple[str, float, float, str]]:
+    """Rows of (measure, median ms, floor median ms sampled alongside it, kind taken)."""
     text = path.read_text(encoding="utf-8")
     floor_fn = host.lua.execute(FLOOR_LUA, host._api)
     handle = host.load_build(text)
-    rows = [("floor (MAIN pass)", _median_ms(lambda: floor_fn(handle), reps), "")]
+    floor = _median_ms(lambda: floor_fn(handle), reps)
+    rows = [("floor (MAIN pass)", floor, floor, "")]
 
     def reload() -> None:
         host.free(host.load_build(text))
 
-    rows.append(("full reload", _median_ms(reload, reps), "reload"))
+    rows.append(("full reload", _median_ms(reload, reps), floor, "reload"))
     pick = host.lua.execute(PICK_LUA, host._api)
     edits = {name: EDITS[name](text, 3, 4) for name in KINDS}
     for name, far in (("passive_add", False), ("passive_unconnected", True)):
         node = pick(handle, far)
         edits[name] = EDITS["passive_add"](text, 0, 0) if node is None else _add_node(text, int(node))
     for name, edited in edits.items():
-        ms, kinds, handle = _bench_edit(host, handle, text, edited, reps)
-        rows.append((name, ms, ",".join(sorted(kinds))))
+        ms, floor_ms, kinds, handle = _bench_edit(host, floor_fn, handle, text, edited, reps)
+        rows.append((name, ms, floor_ms, ",".join(sorted(kinds))))
     host.free(handle)
     return rows
 
@@ -143,10 +139,10 @@ def _add_node(text: str, node: int) -> str:
 
 
 def breakdown(host: PobHost, path: Path, reps: int) -> None:
-    """Where a tree edit's time goes: the Lua update (of it, BuildAllDependsAndPaths), the MAIN pass."""
+    """Where a tree edit's time goes: the Lua update, the MAIN pass, and the settling it defers."""
     text = path.read_text(encoding="utf-8")
     handle = host.load_build(text)
-    wrap = host.lua.execute(WRAP_LUA, host._api)
+    settle = host.lua.execute(SETTLE_LUA, host._api)
     pick = host.lua.execute(PICK_LUA, host._api)
     edits = {"passive_remove": EDITS["passive_remove"](text, 3, 4)}
     for name, far in (("passive_add", False), ("passive_unconnected", True)):
@@ -154,24 +150,24 @@ def breakdown(host: PobHost, path: Path, reps: int) -> None:
         if node is not None:
             edits[name] = _add_node(text, int(node))
     for name, edited in edits.items():
-        samples: list[tuple[float, float, float, int]] = []
+        samples: list[tuple[float, float, float]] = []
+        kinds = set()
         for i in range(reps * 2):
             old, new = (text, edited) if i % 2 == 0 else (edited, text)
             steps = plan_update(old, new)
-            wrap(handle, True)
             t0 = time.perf_counter()
             for step in steps:
-                host.call(step.module, step.function, handle, *step.args)
+                kinds.add(host.call(step.module, step.function, handle, *step.args))
             t1 = time.perf_counter()
-            calls, seconds = wrap(handle, False)
             host.call("incremental", "recalcMain", handle)
             t2 = time.perf_counter()
-            samples.append(((t1 - t0) * 1000, seconds * 1000, (t2 - t1) * 1000, int(calls)))
-        upd, bad, main = (statistics.median(s[k] for s in samples) for k in range(3))
-        calls = max(s[3] for s in samples)
+            settle(handle)
+            t3 = time.perf_counter()
+            samples.append(((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000))
+        upd, main, later = (statistics.median(s[k] for s in samples) for k in range(3))
         print(
-            f"{path.stem[:42]:<42} {name:<20} update {upd:7.1f} ms (BuildAllDependsAndPaths x{calls}: "
-            f"{bad:7.1f} ms)  recalcMain {main:7.1f} ms"
+            f"{path.stem[:42]:<42} {name:<20} update {upd:6.1f} ms  recalcMain {main:6.1f} ms  "
+            f"(settled later: {later:6.1f} ms)  {','.join(sorted(map(str, kinds)))}"
         )
     host.free(handle)
 
@@ -189,15 +185,15 @@ def main() -> None:
             host.free(host.load_build(path.read_text(encoding="utf-8")))
             breakdown(host, path, args.reps)
         return
-    print(f"{'build':<42} {'measure':<20} {'median ms':>9} {'x floor':>8} {'x reload':>9}  kind")
+    print(
+        f"{'build':<42} {'measure':<20} {'median ms':>9} {'floor ms':>8} {'x floor':>8} {'x reload':>9}  kind"
+    )
     for path in paths:
         host.free(host.load_build(path.read_text(encoding="utf-8")))  # warm the tree and JIT
         rows = bench(host, path, args.reps)
-        floor, full = rows[0][1], rows[1][1]
-        for name, ms, kind in rows:
-            print(f"{path.stem[:42]:<42} {name:<20} {ms:9.1f} {ms / floor:8.2f} {ms / full:9.2f}  {kind}")
+        full = rows[1][1]
+        for name, ms, floor, kind in rows:
+            print(
+                f"{path.stem[:42]:<42} {name:<20} {ms:9.1f} {floor:8.1f} {ms / floor:8.2f} {ms / full:9.2f}  {kind}"
+            )
         sys.stdout.flush()
-
-
-if __name__ == "__main__":
-    main()

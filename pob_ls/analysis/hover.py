@@ -198,6 +198,8 @@ def render_hover(
             lines.append(f"**{whatif.get('name')}** ({whatif.get('type')}, node {e.node_id})")
             lines.extend(f"- {s}" for s in whatif.get("stats") or [])
             lines.extend(_compare(whatif))
+            path = (whatif.get("compare") or {}).get("path")
+            lines.extend(_compare(path) if isinstance(path, dict) else [])
         else:
             lines.append(f"Passive node {e.node_id}")
     elif target.kind == "config":

@@ -154,6 +154,19 @@ def test_hover_targets_and_rendering() -> None:
     assert text is not None and "Unrecognised gem name" in text and "- -5 Life" in text
     node = A.hover_target(doc, doc.text.index("200,300"))
     assert node is not None and node.whatif == ("node", (200,))
+    compare = {
+        "count": 1,
+        "lines": ["Unallocating this node will give you:", "-10 Life"],
+        "path": {
+            "count": 1,
+            "lines": ["Unallocating this node and all nodes depending on it will give you:", "-30 Life"],
+        },
+    }
+    stats = {"name": "Toughness", "type": "Normal", "stats": ["+10 to maximum Life"], "compare": compare}
+    text = A.render_hover(doc, RESULT, node, stats)
+    assert text is not None
+    assert text.index("**Unallocating this node will give you:**") < text.index("- -10 Life")
+    assert text.index("all nodes depending on it will give you:**") < text.index("- -30 Life")
     item = A.hover_target(doc, doc.text.index('<Item id="1"') + 2)
     assert item is not None and item.whatif == ("removeItem", ("Helmet",))
 

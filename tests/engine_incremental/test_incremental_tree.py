@@ -69,35 +69,57 @@ return function(id, rule)
 end
 """
 
-# The spec's state a later calculation or edit reads, one line per node, in id order.
+# The spec's state, one line per node in id order. `settled`: all of it, as what-ifs and later edits
+# read it (pending GUI-only work done first); else only what the MAIN pass reads, which a tree edit
+# must leave exact before anything is settled.
 STATE_LUA = """
 local api = ...
-return function(id)
-    local spec = api.settled(id).spec
+return function(id, settled)
+    local spec = (settled and api.settled(id) or api.get(id)).spec
     local ids = {}
     for nid in pairs(spec.nodes) do ids[#ids + 1] = nid end
     table.sort(ids)
     local out = {}
     for _, nid in ipairs(ids) do
         local n = spec.nodes[nid]
-        local deps = {}
-        for _, d in ipairs(n.depends or {}) do deps[#deps + 1] = d.id end
-        table.sort(deps)
-        out[#out + 1] = table.concat({ nid, tostring(n.alloc == true), tostring(n.dn),
+        local line = { nid, tostring(n.alloc == true), tostring(n.dn),
             table.concat(n.sd or {}, "/"), tostring(n.modKey), tostring(n.modList and #n.modList),
             tostring(n.allMasteryOptions), tostring(n.conqueredBy and n.conqueredBy.id),
-            tostring(n.distanceToClassStart), tostring(n.pathDist), tostring(n.path and #n.path),
-            table.concat(deps, ","), tostring(#n.intuitiveLeapLikesAffecting) }, " | ")
+            tostring(n.distanceToClassStart) }
+        if settled then
+            local deps = {}
+            for _, d in ipairs(n.depends or {}) do deps[#deps + 1] = d.id end
+            table.sort(deps)
+            for _, v in ipairs({ tostring(n.pathDist), tostring(n.path and #n.path), table.concat(deps, ","),
+                tostring(#n.intuitiveLeapLikesAffecting) }) do
+                line[#line + 1] = v
+            end
+        end
+        out[#out + 1] = table.concat(line, " | ")
     end
+    local allocated = {}
+    for nid in pairs(spec.allocNodes) do allocated[#allocated + 1] = nid end
+    table.sort(allocated)
     local ms, ext = {}, {}
     for k, v in pairs(spec.masterySelections) do ms[#ms + 1] = k .. "=" .. v end
     for _, v in ipairs(spec.allocExtendedNodes) do ext[#ext + 1] = v end
     table.sort(ms)
     table.sort(ext)
+    out[#out + 1] = "allocNodes " .. table.concat(allocated, ",")
     out[#out + 1] = "masterySelections " .. table.concat(ms, ",")
     out[#out + 1] = "allocExtendedNodes " .. table.concat(ext, ",")
-    out[#out + 1] = "counts " .. table.concat({ spec.allocatedMasteryCount, spec.allocatedMasteryTypeCount,
-        spec.allocatedNotableCount, spec.allocatedKeystoneCount }, " ")
+    local counts = {}
+    for _, k in ipairs({ "allocatedMasteryCount", "allocatedMasteryTypeCount", "allocatedNotableCount",
+        "allocatedKeystoneCount" }) do
+        counts[#counts + 1] = tostring(spec[k])
+    end
+    for _, t in ipairs({ spec.allocatedMasteryTypes or {}, spec.allocatedTattooTypes or {} }) do
+        local names = {}
+        for k, v in pairs(t) do names[#names + 1] = k .. "=" .. v end
+        table.sort(names)
+        counts[#counts + 1] = table.concat(names, ",")
+    end
+    out[#out + 1] = "counts " .. table.concat(counts, " ")
     return table.concat(out, "\\n")
 end
 """
@@ -110,8 +132,8 @@ def lua(host: PobHost) -> dict[str, Any]:
     }
 
 
-def _spec_state(lua: dict[str, Any], handle: int) -> list[str]:
-    raw = lua["state"](handle)
+def _spec_state(lua: dict[str, Any], handle: int, settled: bool = True) -> list[str]:
+    raw = lua["state"](handle, settled)
     return (raw.decode() if isinstance(raw, bytes) else str(raw)).splitlines()
 
 
@@ -154,9 +176,10 @@ def _check(host: PobHost, lua: dict[str, Any], old: str, new: str) -> str:
     ref = host.load_build(new)
     try:
         assert differences(host.result(handle.handle), host.result(ref)) == []
-        mine, theirs = _spec_state(lua, handle.handle), _spec_state(lua, ref)
-        assert len(mine) == len(theirs)
-        assert [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b][:4] == []
+        for settled in (False, True):  # what the MAIN pass reads is exact before anything is settled
+            mine, theirs = _spec_state(lua, handle.handle, settled), _spec_state(lua, ref, settled)
+            assert len(mine) == len(theirs)
+            assert [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b][:4] == []
     finally:
         host.free(ref)
         host.free(handle.handle)
@@ -252,14 +275,16 @@ def test_edits_in_sequence_stay_equal(host: PobHost, lua: dict[str, Any]) -> Non
     texts = [text, _remove(text, cluster), _remove(_remove(text, cluster), leaf), _remove(text, socket), text]
     handle = host.load_build(texts[0])
     try:
-        for old, new in pairwise(texts):
+        for old, new in pairwise(texts):  # nothing settled in between
             out = update_build(host, handle, old, new)
             handle = out.handle
             ref = host.load_build(new)
             try:
                 assert out.kind == "incremental:tree-alloc"
                 assert differences(host.result(handle), host.result(ref)) == []
-                assert _spec_state(lua, handle) == _spec_state(lua, ref)
+                assert _spec_state(lua, handle, False) == _spec_state(lua, ref, False)
+                if new is texts[-1]:
+                    assert _spec_state(lua, handle) == _spec_state(lua, ref)
             finally:
                 host.free(ref)
     finally:
@@ -279,6 +304,65 @@ def test_declined_fast_path_reloads(host: PobHost, lua: dict[str, Any]) -> None:
         assert out.kind == "reload" and out.handle != handle
         assert differences(host.result(out.handle), host.result(ref)) == []
         assert _spec_state(lua, out.handle) == _spec_state(lua, ref)
+    finally:
+        host.free(ref)
+        host.free(out.handle)
+
+
+def test_failing_restricted_passes_run_over_the_whole_tree(host: PobHost, lua: dict[str, Any]) -> None:
+    """PoB code that fails on the restricted node set (here a test hook: ReplaceNode refuses any
+    node table but the spec's own) leaves the passes to run over the whole tree."""
+    text = build_text(TRICKSTER)
+    new = _remove(text, _picks(host, lua, text, "depended")[0])
+    handle = host.load_build(text)
+    host.lua.execute(
+        "local api, id = ... local spec = api.get(id).spec local full = spec.nodes "
+        "local class = getmetatable(spec) "
+        "rawset(spec, 'ReplaceNode', function(self, ...) "
+        "  if self.nodes ~= full then error('restricted') end return class.ReplaceNode(self, ...) end)",
+        host._api,
+        handle,
+    )
+    out = update_build(host, handle, text, new)
+    ref = host.load_build(new)
+    try:
+        assert out.kind == "incremental:tree-alloc-full"
+        assert differences(host.result(out.handle), host.result(ref)) == []
+        assert _spec_state(lua, out.handle) == _spec_state(lua, ref)
+    finally:
+        host.free(ref)
+        host.free(out.handle)
+
+
+def test_jewels_over_their_limit_are_seen_as_an_import_sees_them(host: PobHost, lua: dict[str, Any]) -> None:
+    """CalcSetup marks jewels over their limit (limitDisabled), which BuildAllDependsAndPaths reads; an
+    import's passes run before any calculation, so a tree edit's passes must not see the mark."""
+    text = build_text(GUARDIAN)  # Impossible Escape: a leap-like jewel the mark would switch off
+    new = _add(text, _picks(host, lua, text, "connected")[0])
+    handle = host.load_build(text)
+    host.lua.execute(
+        "local api, id = ... local spec = api.get(id).spec "
+        "for _, itemId in pairs(spec.jewels) do local item = spec.build.itemsTab.items[itemId] "
+        "  if item and item.jewelData then item.jewelData.limitDisabled = true end end",
+        host._api,
+        handle,
+    )
+    assert _check(host, lua, text, new) == "incremental:tree-alloc"
+    host.free(handle)
+
+
+def test_what_if_after_a_tree_edit_equals_a_fresh_load(host: PobHost, lua: dict[str, Any]) -> None:
+    """What-ifs read the paths and dependents a tree edit leaves to be settled."""
+    text = build_text(TRICKSTER)
+    new = _remove(text, _picks(host, lua, text, "leaf")[0])
+    depended = _picks(host, lua, new, "depended")[0]
+    out = update_build(host, host.load_build(text), text, new)
+    ref = host.load_build(new)
+    try:
+        mine = host.call("whatif", "toggleNode", out.handle, depended)
+        theirs = host.call("whatif", "toggleNode", ref, depended)
+        assert mine == theirs
+        assert mine["lines"] and mine["path"]["lines"]  # the node's own and its dependents' compares
     finally:
         host.free(ref)
         host.free(out.handle)

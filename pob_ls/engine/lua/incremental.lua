@@ -261,9 +261,28 @@ local function loadItem(node)
 	return item
 end
 
-local function isJewelish(item)
-	return item and (item.type == "Jewel" or item.clusterJewel or item.baseName == "Timeless Jewel"
-		or item.jewelData ~= nil and next(item.jewelData) ~= nil)
+-- What the passive tree reads of a jewel (BuildAllDependsAndPaths, BuildClusterJewelGraphs):
+-- a jewel edit that keeps all of it changes only what the calculation reads of the item.
+-- Cluster jewels, whose mods shape their subgraph, have no such key.
+local function treeKey(item)
+	if item.clusterJewel then
+		return nil
+	end
+	local jewelData = item.jewelData or {}
+	local conqueredBy = jewelData.conqueredBy
+	local keystones = {}
+	for name in pairs(jewelData.impossibleEscapeKeystones or {}) do
+		keystones[#keystones + 1] = name
+	end
+	table.sort(keystones)
+	return table.concat({
+		tostring(item.jewelRadiusIndex),
+		conqueredBy and (tostring(conqueredBy.id) .. " " .. conqueredBy.conqueror.type .. " "
+			.. tostring(conqueredBy.conqueror.id)) or "",
+		tostring(jewelData.impossibleEscapeKeystone), table.concat(keystones, ","),
+		tostring(jewelData.intuitiveLeapLike), tostring(jewelData.intuitiveLeapKeystoneOnly),
+		tostring(jewelData.jewelIncEffectFromClassStart),
+	}, "|")
 end
 
 -- Replace one item by id; equipment must stay as it was (PopulateSlots would otherwise
@@ -276,8 +295,9 @@ function M.item(id, text)
 	if not old or not item.base then
 		error("pob-ls incremental: item is new or its base is unknown", 0)
 	end
-	if isJewelish(old) or isJewelish(item) then
-		error("pob-ls incremental: jewels are reloaded", 0)
+	local key = treeKey(old)
+	if not key or key ~= treeKey(item) then
+		error("pob-ls incremental: the edit changes what the passive tree reads of the jewel", 0)
 	end
 	local before = {}
 	for name, slot in pairs(itemsTab.slots) do

@@ -514,6 +514,28 @@ local function allocateNodes(spec, node, hashList, masteryEffects)
 	return true, "tree-alloc-full"
 end
 
+-- Run `fn` with jewels as an import's passes see them: those run before any calculation, so
+-- before CalcSetup marks jewels over their limit (jewelData.limitDisabled, which
+-- BuildAllDependsAndPaths reads).
+local function asImported(spec, fn, ...)
+	local marked = {}
+	for _, itemId in pairs(spec.jewels) do
+		local item = spec.build.itemsTab.items[itemId]
+		if item and item.jewelData and item.jewelData.limitDisabled then
+			marked[item] = true
+			item.jewelData.limitDisabled = nil
+		end
+	end
+	local ok, a, b, c = pcall(fn, ...)
+	for item in pairs(marked) do
+		item.jewelData.limitDisabled = true
+	end
+	if not ok then
+		error(a, 0)
+	end
+	return a, b, c
+end
+
 -- The active <Spec>'s nodes (and mastery effects) changed; version, class, sockets and
 -- overrides are unchanged. Anything neither way can show equal is left to a full reload
 -- (re-running ImportFromNodeList + BuildClusterJewelGraphs on the live spec is not equal to
@@ -529,11 +551,13 @@ function M.specNodes(id, specIndex, text)
 	local hashList, masteryEffects = specAttrs(node)
 	build.buildFlag = true
 	build.pobls_settle = nil -- this edit recomputes everything a pending settle would
-	local ok, kind, settle = allocateNodes(spec, node, hashList, masteryEffects)
+	local ok, kind, settle = asImported(spec, allocateNodes, spec, node, hashList, masteryEffects)
 	if not ok then
 		error("pob-ls tree: " .. tostring(kind), 0)
 	end
-	build.pobls_settle = settle
+	build.pobls_settle = settle and function()
+		asImported(spec, settle)
+	end
 	build.treeTab.viewer.searchStrCached = "" -- as BuildClusterJewelGraphs
 	return kind
 end

@@ -8,9 +8,9 @@ local cfg, api = ...
 
 local M = {}
 
-local function compare(build, base, output, header)
+local function compare(build, base, output, header, nodeCount)
 	local tooltip = new("Tooltip")
-	local count = build:AddStatComparesToTooltip(tooltip, base, output, header)
+	local count = build:AddStatComparesToTooltip(tooltip, base, output, header, nodeCount)
 	local lines = {}
 	for _, line in ipairs(tooltip.lines) do
 		if line.text then
@@ -45,7 +45,7 @@ end
 
 -- Removing (unequipping) the item in `slotName`.
 function M.removeItem(id, slotName)
-	local build = api.settled(id)
+	local build = api.get(id)
 	local slot = build.itemsTab.slots[slotName]
 	if not slot or not slot.selItemId or slot.selItemId == 0 then
 		return nil
@@ -55,28 +55,52 @@ function M.removeItem(id, slotName)
 	return compare(build, base, output, "Removing this item from " .. (slot.label or slotName) .. " will give you:")
 end
 
--- Unallocating (or allocating) one passive node.
+-- Unallocating (or allocating) one passive node, and as PoB's tree tooltip also shows, with the
+-- nodes depending on it (or the path leading to it): the node's compare, with the path's as its
+-- `path` (absent when the path is the node alone).
 function M.toggleNode(id, nodeId)
-	local build = api.settled(id)
+	local build = api.settled(id) -- paths and dependents are read
 	local node = build.spec and build.spec.nodes[nodeId]
 	if not node then
 		return nil
 	end
 	local calcFunc, base = calculator(build)
-	local output, header
+	local path = (node.alloc and node.depends) or node.path or {}
+	local pathNodes = {}
+	for _, n in pairs(path) do
+		pathNodes[n] = true
+	end
+	local isGranted = build.calcsTab.mainEnv.grantedPassives[node.id]
+	local output, pathOutput, header
 	if node.alloc then
 		output = calcFunc({ removeNodes = { [node] = true } })
+		pathOutput = #path > 1 and calcFunc({ removeNodes = pathNodes })
 		header = "Unallocating this node will give you:"
+	elseif isGranted then
+		output = calcFunc({ removeNodes = { [node.id] = true } })
+		header = "This node is granted by an item. Removing it will give you:"
 	else
-		output = calcFunc({ addNodes = { [node] = true } })
+		if node.type == "Mastery" and node.allMasteryOptions then
+			pathNodes[node] = nil
+			output = calcFunc()
+		else
+			output = calcFunc({ addNodes = { [node] = true } })
+		end
+		pathOutput = #path > 1 and calcFunc({ addNodes = pathNodes })
 		header = "Allocating this node will give you:"
 	end
-	return compare(build, base, output, header)
+	local result = compare(build, base, output, header)
+	if pathOutput and not isGranted and (#node.intuitiveLeapLikesAffecting == 0 or node.alloc) then
+		result.path = compare(build, base, pathOutput, node.alloc
+			and "Unallocating this node and all nodes depending on it will give you:"
+			or "Allocating this node and all nodes leading to it will give you:", #path)
+	end
+	return result
 end
 
 -- Disabling (or enabling) gem `gemIndex` of socket group `groupIndex` (file positions).
 function M.toggleGem(id, groupIndex, gemIndex)
-	local build = api.settled(id)
+	local build = api.get(id)
 	local group = fileGroup(build, groupIndex)
 	local gem = group and group.gemList[gemIndex]
 	if not gem then
@@ -98,7 +122,7 @@ end
 
 -- The main skill's figures for one socket group, as if it were the main skill.
 function M.groupSummary(id, groupIndex)
-	local build = api.settled(id)
+	local build = api.get(id)
 	local _, index = fileGroup(build, groupIndex)
 	if not index then
 		return nil
@@ -131,7 +155,7 @@ end
 
 -- A passive node: its name and stats, and what unallocating (or allocating) it changes.
 function M.node(id, nodeId)
-	local build = api.settled(id)
+	local build = api.get(id)
 	local node = build.spec and build.spec.nodes[nodeId]
 	if not node then
 		return nil
@@ -178,7 +202,7 @@ function M.config(id, name)
 	for _, varData in ipairs(options()) do
 		if varData.var == name then
 			local info = optionInfo(varData)
-			local build = api.settled(id)
+			local build = api.get(id)
 			local control = build.configTab.varControls[name]
 			if control and control.shown ~= nil then
 				local shown = control.shown
