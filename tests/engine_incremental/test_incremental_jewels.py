@@ -33,7 +33,13 @@ def _in_item(text: str, item_id: int, pattern: str, repl: str) -> str:
 
 CASES = {
     # name: (build, item id, pattern, replacement, kind)
-    "rare jewel mod": (CHIEFTAIN, 1, r"\+10% to Global Critical", "+14% to Global Critical", "incremental:item"),
+    "rare jewel mod": (
+        CHIEFTAIN,
+        1,
+        r"\+10% to Global Critical",
+        "+14% to Global Critical",
+        "incremental:item",
+    ),
     "Unnatural Instinct mod": (
         CHIEFTAIN,
         15,
@@ -48,7 +54,13 @@ CASES = {
         "+16% to Global Critical Strike",
         "incremental:item",
     ),
-    "Impossible Escape keystone": (GUARDIAN, 18, r"Radius of The Agnostic", "Radius of Iron Reflexes", "reload"),
+    "Impossible Escape keystone": (
+        GUARDIAN,
+        18,
+        r"Radius of The Agnostic",
+        "Radius of Iron Reflexes",
+        "reload",
+    ),
     "timeless jewel seed": (GUARDIAN, 25, r"Commissioned 80740 coins", "Commissioned 80760 coins", "reload"),
     "cluster jewel notable": (
         TRICKSTER,
