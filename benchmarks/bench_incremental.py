@@ -197,3 +197,7 @@ def main() -> None:
                 f"{path.stem[:42]:<42} {name:<20} {ms:9.1f} {floor:8.1f} {ms / floor:8.2f} {ms / full:9.2f}  {kind}"
             )
         sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
