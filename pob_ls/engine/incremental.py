@@ -239,7 +239,8 @@ def _plan_tree(old: str, new: str, x: _Span, y: _Span) -> list[_Step]:
     if xa != ya or [_raw(old, s) for s in ak] != [_raw(new, s) for s in bk]:
         raise _NotHandled("spec changed beyond its nodes")
     index = sum(1 for s in yk[: i + 1] if s.tag == "Spec")
-    return [_Step("tree", "specNodes", (index, _raw(new, b)), module="tree")]
+    start_tag = new[b.start : b.inner] + ("" if b.inner == b.end else "</Spec>")  # children are unchanged
+    return [_Step("tree", "specNodes", (index, start_tag), module="tree")]
 
 
 def _plan_party(old: str, new: str, x: _Span, y: _Span) -> list[_Step]:

@@ -14,11 +14,13 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pob_ls.engine.host import PobHost
 from pob_ls.engine.incremental import update_build
 
-from .conftest import build_text, differences
+from .conftest import BUILD_FILES, build_text, differences
 
 pytestmark = pytest.mark.engine
 
@@ -366,3 +368,38 @@ def test_what_if_after_a_tree_edit_equals_a_fresh_load(host: PobHost, lua: dict[
     finally:
         host.free(ref)
         host.free(out.handle)
+
+
+tree_step = st.tuples(st.sampled_from(["remove", "remove", "add"]), st.integers(0, 10_000))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(build=st.sampled_from(BUILD_FILES), steps=st.lists(tree_step, min_size=1, max_size=3))
+def test_random_tree_edits_leave_the_spec_a_fresh_import_leaves(
+    host: PobHost, lua: dict[str, Any], build: str, steps: list[tuple[str, int]]
+) -> None:
+    """Random node removals (PoB may prune what they disconnect) and additions (of nodes other builds
+    allocate: connected or not), in sequence without settling: the result and what the MAIN pass reads
+    equal a fresh import after every step, and everything does once settled."""
+    text = build_text(build)
+    pool = sorted({int(i) for name in BUILD_FILES for i in _nodes_span(build_text(name)).group(1).split(",")})
+    handle = host.load_build(text)
+    try:
+        for i, (op, k) in enumerate(steps):
+            ids = _nodes_span(text).group(1).split(",")
+            if op == "add" and str(pool[k % len(pool)]) in ids:
+                continue
+            new = _remove(text, int(ids[k % len(ids)])) if op == "remove" else _add(text, pool[k % len(pool)])
+            out = update_build(host, handle, text, new)
+            handle, text = out.handle, new
+            ref = host.load_build(text)
+            try:
+                assert out.kind == "incremental:tree-alloc"
+                assert differences(host.result(handle), host.result(ref)) == []
+                assert _spec_state(lua, handle, False) == _spec_state(lua, ref, False)
+                if i == len(steps) - 1:
+                    assert _spec_state(lua, handle) == _spec_state(lua, ref)
+            finally:
+                host.free(ref)
+    finally:
+        host.free(handle)

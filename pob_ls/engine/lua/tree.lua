@@ -159,50 +159,72 @@ local function isStart(n)
 	return n.type == "ClassStart" or n.type == "AscendClassStart"
 end
 
--- Socketed jewels whose effect on the tree depends on the allocation: timeless ones conquer the
--- nodes in their radius; intuitive-leap-like ones (Intuitive Leap, Thread of Hope, Impossible
--- Escape with its keystone's radius) hold them allocated while unconnected. Returns the nodes in
--- either's radius, and the sockets of the latter.
-local function jewelRadiusNodes(spec)
-	local inRadius, leapSockets = {}, {}
-	local function add(radius)
-		for id in pairs(radius or {}) do
-			inRadius[id] = true
-		end
-	end
+-- Socketed jewels whose effect on the tree depends on the allocation. Intuitive-leap-like ones
+-- (Intuitive Leap, Thread of Hope, Impossible Escape with its keystone's radius) hold nodes in
+-- their radius allocated while unconnected: returns, per socket, the nodes BuildAllDependsAndPaths'
+-- pruning test finds held (its NodeInKeystoneRadius read once), and all nodes its first loop
+-- marks as affected. Timeless ones conquer the nodes in their radius while their socket is
+-- allocated: returns each as { socket = id, radius = nodes, by = jewelData.conqueredBy }.
+local function allocationJewels(spec)
+	local held, leapRadius, conquests = {}, {}, {}
 	for socketId, itemId in pairs(spec.jewels) do
 		local item = itemId ~= 0 and spec.build.itemsTab.items[itemId]
 		local jewelData, radiusIndex = item and item.jewelData, item and item.jewelRadiusIndex
-		if jewelData and radiusIndex then
-			local socket = spec.nodes[socketId]
-			if (jewelData.intuitiveLeapLike or jewelData.conqueredBy) and socket and socket.nodesInRadius then
-				add(socket.nodesInRadius[radiusIndex])
-			end
-			for name in pairs(jewelData.impossibleEscapeKeystones or {}) do
-				local keystone = spec.tree.keystoneMap[name]
-				add(keystone and keystone.nodesInRadius and keystone.nodesInRadius[radiusIndex])
-			end
-			if jewelData.intuitiveLeapLike or jewelData.impossibleEscapeKeystones then
-				leapSockets[socketId] = true
+		local socket = spec.nodes[socketId]
+		local radius = jewelData and radiusIndex and socket and socket.nodesInRadius
+			and socket.nodesInRadius[radiusIndex]
+		local holds = {}
+		if radius and jewelData.intuitiveLeapLike then
+			for id in pairs(radius) do
+				holds[id], leapRadius[id] = true, true
 			end
 		end
+		local keystones = jewelData and radiusIndex and jewelData.impossibleEscapeKeystones
+		if keystones and next(keystones) then
+			for name in pairs(keystones) do
+				local keystone = spec.tree.keystoneMap[name]
+				for id in pairs(keystone and keystone.nodesInRadius and keystone.nodesInRadius[radiusIndex] or {}) do
+					leapRadius[id] = true
+				end
+			end
+			for _, n in pairs(spec.nodes) do -- as NodeInKeystoneRadius
+				if n.name and n.type == "Keystone" and keystones[n.name:lower()] then
+					for id in pairs(n.nodesInRadius[radiusIndex]) do
+						holds[id], leapRadius[id] = true, true
+					end
+				end
+			end
+		end
+		if next(holds) then
+			held[socketId] = holds
+		end
+		if radius and jewelData.conqueredBy then
+			t_insert(conquests, { socket = socketId, radius = radius, by = jewelData.conqueredBy })
+		end
 	end
-	return inRadius, leapSockets
+	return held, leapRadius, conquests
+end
+
+-- Does a pass on `input` change which nodes the timeless jewel conquers? Its last pass conquered
+-- them if any node in its radius carries its conquest.
+local function conquestChanges(spec, conquest, input)
+	local conquered = false
+	for id in pairs(conquest.radius) do
+		local n = spec.nodes[id]
+		if n and n.conqueredBy == conquest.by then
+			conquered = true
+			break
+		end
+	end
+	return conquered ~= (input[conquest.socket] == true)
 end
 
 -- BuildAllDependsAndPaths' own test before it prunes an unconnected node: does a jewel in an
 -- allocated socket hold it?
-local function heldByJewel(spec, id, allocated)
-	local items = spec.build.itemsTab.items
-	for socketId, itemId in pairs(spec.jewels) do
-		local item = itemId ~= 0 and allocated[socketId] and items[itemId]
-		local jewelData, radiusIndex = item and item.jewelData, item and item.jewelRadiusIndex
-		if jewelData then
-			local radius = jewelData.intuitiveLeapLike and radiusIndex and spec.nodes[socketId].nodesInRadius
-			if radius and radius[radiusIndex][id] or jewelData.impossibleEscapeKeystones
-				and spec:NodeInKeystoneRadius(jewelData.impossibleEscapeKeystones, id, radiusIndex) then
-				return true
-			end
+local function heldByJewel(held, id, allocated)
+	for socketId, holds in pairs(held) do
+		if allocated[socketId] and holds[id] then
+			return true
 		end
 	end
 	return false
@@ -263,8 +285,9 @@ end
 local function noop() end
 
 -- PoB's BuildAllDependsAndPaths over `subset` of the spec's nodes (the allocated ones, every
--- jewel socket, the jewel radius nodes above and the keystones, whose radius NodeInKeystoneRadius
--- looks up in the spec's nodes: each node whose state the MAIN pass reads or the pass can change),
+-- jewel socket, the radius of intuitive-leap-like jewels, of timeless jewels whose conquest the
+-- pass changes, and the keystones, whose radius NodeInKeystoneRadius looks up in the spec's nodes:
+-- each node whose state the MAIN pass reads and the pass can change),
 -- without its GUI-only parts: the paths to each node (BuildPathFromNode),
 -- the Split Personality path, and the searches from nodes `reach` shows connected (those only
 -- decide who lists whom as a dependent). Returns false if PoB's code failed.
@@ -305,15 +328,24 @@ local function fullRunner(spec)
 	end
 end
 
-local function restrictedRunner(spec, inRadius)
-	return function(input)
+local function restrictedRunner(spec, leapRadius, conquests)
+	return function(input, reach)
+		local extra = {}
+		for _, conquest in ipairs(conquests) do
+			if conquestChanges(spec, conquest, input) then
+				for id in pairs(conquest.radius) do
+					extra[id] = true
+				end
+			end
+		end
 		local subset = {}
 		for id, n in pairs(spec.nodes) do
-			if input[id] or inRadius[id] or n.isJewelSocket or n.expansionJewel or n.type == "Keystone" then
+			if input[id] or leapRadius[id] or extra[id] or n.isJewelSocket or n.expansionJewel
+				or n.type == "Keystone" then
 				subset[id] = n
 			end
 		end
-		return restrictedPass(spec, subset, connectivity(spec, input) or {})
+		return restrictedPass(spec, subset, reach or connectivity(spec, input) or {})
 	end
 end
 
@@ -377,7 +409,7 @@ end
 -- intuitive-leap-like jewel holds stay unconnected): the input of the last pass is built from the
 -- prediction, and PoB, run on it, must prune exactly the predicted cluster nodes. Returns true
 -- and that input as importPasses does, or nil and why.
-local function predictedPass(spec, plan, kept, late, inRadius, leapSockets, run)
+local function predictedPass(spec, plan, kept, late, held, run)
 	local all = {}
 	for id in pairs(freshAllocNodes(spec, plan, {}, late)) do
 		all[id] = true
@@ -386,7 +418,7 @@ local function predictedPass(spec, plan, kept, late, inRadius, leapSockets, run)
 	if not reach then
 		return nil, "ascendancy and main tree nodes joined"
 	end
-	for socketId in pairs(leapSockets) do
+	for socketId in pairs(held) do
 		if all[socketId] and not connected[socketId] then
 			-- which nodes it holds then depends on when PoB prunes it
 			return nil, "an intuitive-leap-like jewel's socket is unconnected"
@@ -394,7 +426,7 @@ local function predictedPass(spec, plan, kept, late, inRadius, leapSockets, run)
 	end
 	local stays = {}
 	for id in pairs(all) do
-		stays[id] = connected[id] or inRadius[id] and heldByJewel(spec, id, all) or nil
+		stays[id] = connected[id] or heldByJewel(held, id, all) or nil
 	end
 	local dropped, lateRemoved = {}, {}
 	for _, id in ipairs(plan.order) do -- in the order importPasses lists pass A's removals
@@ -412,7 +444,7 @@ local function predictedPass(spec, plan, kept, late, inRadius, leapSockets, run)
 		end
 	end
 	local input = setAllocation(spec, freshAllocNodes(spec, plan, dropped, late), selected)
-	if not run(input) then
+	if not run(input, reach) then
 		return nil, "PoB's code failed"
 	end
 	for id in pairs(input) do
@@ -492,9 +524,9 @@ local function allocateNodes(spec, node, hashList, masteryEffects)
 	end
 	setExtendedNodes(spec, hashList, cluster)
 
-	local inRadius, leapSockets = jewelRadiusNodes(spec)
-	local restricted = restrictedRunner(spec, inRadius)
-	local ok, dropped, selected = predictedPass(spec, plan, kept, late, inRadius, leapSockets, restricted)
+	local held, leapRadius, conquests = allocationJewels(spec)
+	local restricted = restrictedRunner(spec, leapRadius, conquests)
+	local ok, dropped, selected = predictedPass(spec, plan, kept, late, held, restricted)
 	if not ok then
 		M.fullPassReason = dropped
 		ok, dropped, selected = importPasses(spec, plan, kept, late, restricted)
