@@ -8,6 +8,7 @@ nothing and a changed section's own text is what PoB's parser sees in Lua.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ _GEM_IDENTITY = ("nameSpec", "gemId", "variantId", "skillId", "qualityId")
 
 _TOKEN = re.compile(
     r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE[^>]*>"
-    r"|<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
+    r"|<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']+|\"[^\"]*\"|'[^']*')*)>",
     re.S,
 )
 
@@ -121,11 +122,36 @@ def _attrs(text: str, span: _Span) -> dict[str, str]:
         raise _NotHandled(f"bad <{span.tag}>") from exc
 
 
+@functools.lru_cache(maxsize=16)
 def _root(text: str) -> tuple[list[_Span], _Span]:
-    tops = _children(text, 0, len(text))
-    if len(tops) != 1 or tops[0].tag != "PathOfBuilding":
+    """The <PathOfBuilding> element and its sections, in one scan; cached, since each text is
+    diffed twice: as the new text of one edit and the old text of the next."""
+    sections: list[_Span] = []
+    stack: list[tuple[str, int, int]] = []
+    root: _Span | None = None
+    for m in _TOKEN.finditer(text):
+        if m.group(2) is None:
+            continue
+        closing, tag = m.group(1) == "/", m.group(2)
+        if closing:
+            if not stack or stack[-1][0] != tag:
+                raise _NotHandled("unbalanced XML")
+            name, start, inner = stack.pop()
+            span = _Span(name, start, inner, m.end())
+        elif m.group(3).rstrip().endswith("/"):
+            span = _Span(tag, m.start(), m.end(), m.end())
+        else:
+            stack.append((tag, m.start(), m.end()))
+            continue
+        if len(stack) == 1:
+            sections.append(span)
+        elif not stack:
+            if root is not None:
+                raise _NotHandled("more than one root element")
+            root = span
+    if stack or root is None or root.tag != "PathOfBuilding":
         raise _NotHandled("no <PathOfBuilding> root")
-    return _kids(text, tops[0]), tops[0]
+    return sections, root
 
 
 def _pairs(old: str, new: str, a: list[_Span], b: list[_Span]) -> Iterator[tuple[int, _Span, _Span]]:
