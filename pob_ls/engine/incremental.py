@@ -255,6 +255,10 @@ def _plan_tree(old: str, new: str, x: _Span, y: _Span) -> list[_Step]:
     if len(diff) != 1 or diff[0][1].tag != "Spec":
         raise _NotHandled("not one spec")
     i, a, b = diff[0]
+    index = sum(1 for s in yk[: i + 1] if s.tag == "Spec")
+    if str(index) != _attrs(new, y).get("activeSpec", "1"):
+        # PoB calculates the active spec only: another spec is loaded afresh, whatever changed in it.
+        return [_Step("tree-spec", "specReplace", (index, _raw(new, b)), recalc=False, module="tree")]
     xa, ya = _attrs(old, a), _attrs(new, b)
     if "nodes" not in xa or "nodes" not in ya:
         raise _NotHandled("legacy spec")
@@ -264,7 +268,6 @@ def _plan_tree(old: str, new: str, x: _Span, y: _Span) -> list[_Step]:
     ak, bk = _kids(old, a), _kids(new, b)
     if xa != ya or [_raw(old, s) for s in ak] != [_raw(new, s) for s in bk]:
         raise _NotHandled("spec changed beyond its nodes")
-    index = sum(1 for s in yk[: i + 1] if s.tag == "Spec")
     start_tag = new[b.start : b.inner] + ("" if b.inner == b.end else "</Spec>")  # children are unchanged
     return [_Step("tree", "specNodes", (index, start_tag), module="tree")]
 

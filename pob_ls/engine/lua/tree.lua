@@ -469,7 +469,7 @@ end
 local function allocateNodes(spec, node, hashList, masteryEffects)
 	local attr = node.attrib
 	if tonumber(attr.classId) ~= spec.curClassId or tonumber(attr.ascendClassId) ~= spec.curAscendClassId
-		or tonumber(attr.secondaryAscendClassId or 0) ~= (spec.curSecondaryAscendClassId or 0)
+		or (tonumber(attr.secondaryAscendClassId) or 0) ~= (spec.curSecondaryAscendClassId or 0)
 		or (attr.treeVersion and attr.treeVersion ~= spec.treeVersion)
 		or next(spec.ignoredNodes) ~= nil or #spec.allocSubgraphNodes > 0 or spec.jewel_data ~= nil then
 		return false, "class, version, pending or imported nodes differ"
@@ -592,6 +592,27 @@ function M.specNodes(id, specIndex, text)
 	end
 	build.treeTab.viewer.searchStrCached = "" -- as BuildClusterJewelGraphs
 	return kind
+end
+
+-- An inactive <Spec> changed: it is loaded afresh, as TreeTab:Load and PostLoad load it. Nothing
+-- the calculation reads changes (only the active spec is calculated).
+function M.specReplace(id, specIndex, text)
+	local build = api.get(id)
+	local treeTab = build.treeTab
+	local old = treeTab.specList[specIndex]
+	if not old or old == build.spec then
+		error("pob-ls tree: not an inactive spec", 0)
+	end
+	local node = parse(text)
+	local version = node.attrib.treeVersion
+	if version and not treeVersions[version] then
+		error("pob-ls tree: unknown tree version " .. tostring(version), 0)
+	end
+	local spec = new("PassiveSpec", build, version or defaultTreeVersion)
+	spec:Load(node, build.dbFileName)
+	spec:PostLoad()
+	treeTab.specList[specIndex] = spec
+	return "tree-spec"
 end
 
 return M
