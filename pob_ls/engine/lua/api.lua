@@ -140,6 +140,16 @@ local function get(id)
 end
 api.get = get
 
+-- One element of a build file, parsed as PoB parses the file (in-place updates get a section or
+-- an element as text); `who` starts the error.
+function api.parseElement(text, who)
+	local nodes, err = common.xml.ParseXML(text)
+	if err or type(nodes) ~= "table" or type(nodes[1]) ~= "table" then
+		error(who .. ": cannot parse the edited element: " .. tostring(err), 0)
+	end
+	return nodes[1]
+end
+
 -- The build with any work it owes done first: after a passive tree edit, incremental.lua leaves
 -- the tree's paths and dependents (state only the GUI and what-ifs read) to `pobls_settle`.
 function api.settled(id)

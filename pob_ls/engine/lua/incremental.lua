@@ -11,11 +11,7 @@ local cfg, api = ...
 local M = {}
 
 local function parse(text)
-	local nodes, err = common.xml.ParseXML(text)
-	if err or type(nodes) ~= "table" or type(nodes[1]) ~= "table" then
-		error("pob-ls incremental: cannot parse a section: " .. tostring(err), 0)
-	end
-	return nodes[1]
+	return api.parseElement(text, "pob-ls incremental")
 end
 
 -- ---------------------------------------------------------------------------

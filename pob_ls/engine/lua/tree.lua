@@ -17,11 +17,7 @@ local M = {
 }
 
 local function parse(text)
-	local nodes, err = common.xml.ParseXML(text)
-	if err or type(nodes) ~= "table" or type(nodes[1]) ~= "table" then
-		error("pob-ls tree: cannot parse the <Spec>: " .. tostring(err), 0)
-	end
-	return nodes[1]
+	return api.parseElement(text, "pob-ls tree")
 end
 
 local function specAttrs(node)
