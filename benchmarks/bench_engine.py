@@ -91,7 +91,25 @@ def main() -> int:
         print(line)
     print(f"RSS with {len(handles)} builds open: {rss_mb():.0f} MB; peak RSS {peak_rss_mb():.0f} MB")
     print("times in ms (medians); first = first load in this process (tree version cold for the first build)")
+    for handle in handles:
+        host.free(handle)
+    memory_per_build(host, builds)
     return 0
+
+
+def memory_per_build(host: PobHost, builds: list[Path]) -> None:
+    """What each extra open build costs, once the garbage of loading it is collected (and, on glibc,
+    the freed heap handed back): the builds are opened one after another in the warm host."""
+    host.collect_garbage()
+    rss, lua = rss_mb(), host.memory_used() / 2**20
+    print(f"memory per extra open build, after a full collection (start: RSS {rss:.0f} MB, Lua {lua:.0f} MB)")
+    for build in builds:
+        host.load_build(build.read_text(encoding="utf-8"))
+        host.collect_garbage()
+        host.collect_garbage()  # a second cycle frees what finalizers of the first released
+        rss2, lua2 = rss_mb(), host.memory_used() / 2**20
+        print(f"  + {build.name[:44]:<44} RSS {rss2 - rss:+6.1f} MB   Lua heap {lua2 - lua:+6.1f} MB")
+        rss, lua = rss2, lua2
 
 
 if __name__ == "__main__":

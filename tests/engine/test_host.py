@@ -130,3 +130,14 @@ def test_a_symlink_planted_in_the_cache_cannot_be_read_through(host: PobHost) ->
 
 def test_vm_introspection_modules_are_absent(host: PobHost) -> None:
     assert host.lua.execute("return (pcall(require, 'jit.util'))") is False
+
+
+def test_freed_builds_do_not_stay_alive(host: PobHost, shared_builds: Path) -> None:
+    """Compiled JIT traces keep a freed build's closures alive until they are flushed, which the host
+    does every few frees; failed loads count too. Without it every load/free kept ~20 MB for good."""
+    xml = (shared_builds / "067-exsanguinate-trickster-3-28.xml").read_text(encoding="utf-8")
+    for _ in range(9):
+        host.free(host.load_build(xml))
+    with pytest.raises(BuildLoadError):
+        host.load_build(xml.replace('treeVersion="3_28"', 'treeVersion="9_99"'))
+    assert int(host._api.freedAlive()) <= 4
