@@ -5,6 +5,8 @@ The steps run in order on the same server (module scope), like an editing sessio
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pytest_lsp
 from lsprotocol import types
@@ -105,6 +107,29 @@ async def test_gem_level_edit_recalculates(client: LanguageClient) -> None:
     status = await wait_calculated(client, URI, 3)
     assert status["lastRecalcMs"] is not None and status["lastRecalcMs"] > 0
     await current_diagnostics(client, URI, 3)
+
+
+async def _inactive_config_shown(client: LanguageClient, shown: bool) -> None:
+    """Wait until the editor's diagnostics for URI (version 3) show inactive-config warnings, or not."""
+    for _ in range(200):
+        diags = await current_diagnostics(client, URI, 3)
+        if any(d.code == "config-inactive" for d in diags) == shown:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"inactive-config warnings {'never appeared' if shown else 'stayed'}")
+
+
+async def test_settings_change_applies_to_open_documents(client: LanguageClient) -> None:
+    """workspace/didChangeConfiguration: the server reads its settings again (asking the client where
+    the client answers workspace/configuration, else taking what was pushed) and republishes."""
+    await _inactive_config_shown(client, True)
+    for value in (False, True):  # off, then back on for the steps after this one
+        settings = {"warnings": {"inactiveConfig": value}}
+        client.set_configuration(settings, section="pob")
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"pob": settings})
+        )
+        await _inactive_config_shown(client, value)
 
 
 async def test_hover_on_build_shows_the_stat_sheet(client: LanguageClient) -> None:
