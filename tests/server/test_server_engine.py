@@ -132,6 +132,41 @@ async def test_settings_change_applies_to_open_documents(client: LanguageClient)
         await _inactive_config_shown(client, value)
 
 
+async def _diagnostics_id(client: LanguageClient) -> object:
+    """What changes when the server sends URI's diagnostics again: the pulled report's id, or the
+    number of pushes."""
+    if uses_pull(client):
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=URI))
+        )
+        assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+        return report.result_id
+    return len(recorder(client).published.get(URI) or [])
+
+
+async def test_file_changed_on_disk_republishes_the_open_version(client: LanguageClient) -> None:
+    """workspace/didChangeWatchedFiles (PoB saved the file): an open build's diagnostics are sent
+    again for the editor's version; a file that is not open is ignored."""
+    before = await _diagnostics_id(client)
+    elsewhere = "file:///tmp/pob-ls-tests/not-open.pob"
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=elsewhere, type=types.FileChangeType.Changed),
+                types.FileEvent(uri=URI, type=types.FileChangeType.Changed),
+            ]
+        )
+    )
+    for _ in range(200):
+        if await _diagnostics_id(client) != before:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("diagnostics were not sent again")
+    assert any(d.code == "config-inactive" for d in await current_diagnostics(client, URI, 3))
+    assert elsewhere not in recorder(client).published
+
+
 async def test_hover_on_build_shows_the_stat_sheet(client: LanguageClient) -> None:
     text = build_text()
     hover = await client.text_document_hover_async(
