@@ -35,7 +35,7 @@ KINDS = ("config_toggle", "gem_level", "item_line", "passive_remove", "passive_a
 PICK_LUA = """
 local api = ...
 return function(id, far)
-    local spec = api.get(id).spec
+    local spec = api.settled(id).spec  -- reads paths and dependents
     local ids = {}
     for nid in pairs(spec.nodes) do ids[#ids + 1] = nid end
     table.sort(ids)

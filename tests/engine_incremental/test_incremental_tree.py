@@ -31,7 +31,7 @@ GUARDIAN = "065-dominating-blow-of-inspiring-guardian-3-28.xml"  # Elegant Hubri
 PICK_LUA = """
 local api = ...
 return function(id, rule)
-    local spec = api.get(id).spec
+    local spec = api.settled(id).spec  -- reads paths and dependents
     local ids = {}
     for nid in pairs(spec.nodes) do ids[#ids + 1] = nid end
     table.sort(ids)

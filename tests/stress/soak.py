@@ -138,7 +138,8 @@ async def soak(
         report.edits = sent
         # One shared wait: with more builds than the worker keeps loaded, the last versions queue
         # behind full reloads (seconds each), so allow 30 s plus 10 s per build in all.
-        settle_by = time.perf_counter() + 30.0 + 10.0 * builds
+        last_edit = time.perf_counter()
+        settle_by = last_edit + 30.0 + 10.0 * builds
         for uri in uris:
             try:
                 await wait_for(
@@ -148,7 +149,7 @@ async def soak(
                 )
             except TimeoutError:
                 report.unanswered.append(f"{uri} v{versions[uri]}")
-        report.settle_seconds = time.perf_counter() - (settle_by - 30.0 - 10.0 * builds)
+        report.settle_seconds = time.perf_counter() - last_edit
     finally:
         report.seconds = time.perf_counter() - start
         stop_sampling.set()

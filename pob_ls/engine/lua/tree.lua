@@ -12,9 +12,7 @@ local cfg, api = ...
 
 local t_insert = table.insert
 
-local M = {
-	fullPassReason = nil, -- why the last tree edit took the full passes (benchmarks, tests)
-}
+local M = {}
 
 local function parse(text)
 	return api.parseElement(text, "pob-ls tree")
@@ -524,7 +522,6 @@ local function allocateNodes(spec, node, hashList, masteryEffects)
 	local restricted = restrictedRunner(spec, leapRadius, conquests)
 	local ok, dropped, selected = predictedPass(spec, plan, kept, late, held, restricted)
 	if not ok then
-		M.fullPassReason = dropped
 		ok, dropped, selected = importPasses(spec, plan, kept, late, restricted)
 	end
 	if ok then
@@ -534,7 +531,6 @@ local function allocateNodes(spec, node, hashList, masteryEffects)
 			spec:BuildAllDependsAndPaths()
 		end
 	end
-	M.fullPassReason = dropped
 	ok, dropped = importPasses(spec, plan, kept, late, fullRunner(spec))
 	if not ok then
 		return nil, dropped
