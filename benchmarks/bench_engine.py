@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from pob_ls.engine.discovery import find_engine
-from pob_ls.engine.host import PobHost
+from pob_ls.engine.host.host import PobHost
+from pob_ls.engine.provisioning.discovery import find_engine
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BUILDS = [

@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO / "tests" / "engine_incremental"))
 
 from edits import EDITS, NODE_POOL  # noqa: E402
 
-from pob_ls.engine.host import EngineFiles, PobHost  # noqa: E402
-from pob_ls.engine.incremental import plan_update, update_build  # noqa: E402
+from pob_ls.engine.host.host import EngineFiles, PobHost  # noqa: E402
+from pob_ls.engine.host.incremental import plan_update, update_build  # noqa: E402
 
 BUILDS = REPO.parent / "shared" / "builds"
 DEFAULT = ("065", "067", "070", "073", "076")
@@ -69,7 +69,7 @@ end
 
 def _host() -> PobHost:
     try:
-        from pob_ls.engine.discovery import find_engine
+        from pob_ls.engine.provisioning.discovery import find_engine
 
         files = find_engine()
     except Exception:

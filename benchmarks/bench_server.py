@@ -184,8 +184,8 @@ async def bench_build(path: Path, debounce: float, repeat: int) -> dict[str, Any
 
 
 def engine_floor(path: Path, repeat: int) -> list[float]:
-    from pob_ls.engine.discovery import find_engine
-    from pob_ls.engine.host import PobHost
+    from pob_ls.engine.host.host import PobHost
+    from pob_ls.engine.provisioning.discovery import find_engine
 
     host = PobHost(find_engine())
     handle = host.load_build(path.read_text(encoding="utf-8"), path.stem)

@@ -14,9 +14,9 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from pob_ls.engine.discovery import find_engine
-from pob_ls.engine.layout import EngineFiles
-from pob_ls.engine.service import EngineService
+from pob_ls.engine.provisioning.discovery import find_engine
+from pob_ls.engine.provisioning.layout import EngineFiles
+from pob_ls.engine.service.service import EngineService
 
 BUILDS = Path(__file__).resolve().parents[1].parent / "shared" / "builds"
 ORDER = ["065", "067", "070", "073", "076"]

@@ -46,7 +46,7 @@ def probe(engine: Any, cache: Path, builds: list[Path]) -> dict[str, Any]:
 
 
 def main() -> int:
-    from pob_ls.engine.discovery import find_engine
+    from pob_ls.engine.provisioning.discovery import find_engine
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=20)

@@ -18,8 +18,8 @@ _engine_state: dict[str, object] = {}
 
 
 def _find_engine(explicit: str | None = None):  # type: ignore[no-untyped-def]
-    from pob_ls.engine.discovery import find_engine
-    from pob_ls.engine.layout import EngineError
+    from pob_ls.engine.provisioning.discovery import find_engine
+    from pob_ls.engine.provisioning.layout import EngineError
 
     try:
         return find_engine(explicit)

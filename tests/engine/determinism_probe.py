@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from pob_ls.engine.host import EngineError, EngineFiles, PobHost
+from pob_ls.engine.host.host import EngineError, EngineFiles, PobHost
 
 
 def _exact(value: object) -> object:

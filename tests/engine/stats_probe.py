@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from pob_ls.engine.discovery import find_engine
-from pob_ls.engine.host import BuildLoadError, PobHost
+from pob_ls.engine.host.host import BuildLoadError, PobHost
+from pob_ls.engine.provisioning.discovery import find_engine
 
 
 def main(argv: list[str]) -> int:

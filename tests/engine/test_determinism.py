@@ -2,7 +2,7 @@
 
 LuaJIT seeds string hashing per Lua state, so wherever PoB lets `pairs` order decide a result,
 two processes can disagree (012: TotalDPS 144,642 or 203,218; 082: Armour 861 or 1,701).
-`pob_ls/engine/lua/determinism.lua` pins those sources; these tests load every shared build
+`pob_ls/engine/host/lua/determinism.lua` pins those sources; these tests load every shared build
 in several separate processes and compare all scalar outputs exactly.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from pob_ls.engine.discovery import ENGINE_ENV, find_engine
-from pob_ls.engine.layout import EngineNotFoundError, detect_layout
+from pob_ls.engine.provisioning.discovery import ENGINE_ENV, find_engine
+from pob_ls.engine.provisioning.layout import EngineNotFoundError, detect_layout
 
 pytestmark = pytest.mark.engine
 

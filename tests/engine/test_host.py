@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.host import BuildLoadError, PobHost
-from pob_ls.engine.layout import EngineLayout
+from pob_ls.engine.host.host import BuildLoadError, PobHost
+from pob_ls.engine.provisioning.layout import EngineLayout
 
 pytestmark = pytest.mark.engine
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pob_ls.engine.host import EngineFiles, PobHost
-from pob_ls.engine.results import BuildResult
+from pob_ls.engine.host.host import EngineFiles, PobHost
+from pob_ls.engine.host.results import BuildResult
 
 BUILDS = Path(__file__).resolve().parents[2].parent / "shared" / "builds"
 BUILD_FILES = (
@@ -25,7 +25,7 @@ FALLBACK_ENGINE = Path("/tmp/pob/2.63.0")
 
 def _engine_files() -> Any:
     try:
-        from pob_ls.engine.discovery import find_engine
+        from pob_ls.engine.provisioning.discovery import find_engine
 
         return find_engine()
     except Exception:

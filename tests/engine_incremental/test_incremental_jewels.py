@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from pob_ls.engine.host import PobHost
-from pob_ls.engine.incremental import update_build
+from pob_ls.engine.host.host import PobHost
+from pob_ls.engine.host.incremental import update_build
 
 from .conftest import build_text, differences
 

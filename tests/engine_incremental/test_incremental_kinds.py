@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from pob_ls.engine.host import PobHost
-from pob_ls.engine.incremental import update_build
+from pob_ls.engine.host.host import PobHost
+from pob_ls.engine.host.incremental import update_build
 
 from .conftest import build_text, differences
 from .edits import item_line

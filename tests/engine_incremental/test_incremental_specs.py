@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from pob_ls.engine.host import PobHost
-from pob_ls.engine.incremental import update_build
+from pob_ls.engine.host.host import PobHost
+from pob_ls.engine.host.incremental import update_build
 
 from .conftest import build_text, differences
 
@@ -42,8 +42,8 @@ end
 
 
 def _host(version: str, tmp: Path) -> PobHost:
-    from pob_ls.engine.discovery import find_engine
-    from pob_ls.engine.layout import EngineNotFoundError
+    from pob_ls.engine.provisioning.discovery import find_engine
+    from pob_ls.engine.provisioning.layout import EngineNotFoundError
 
     try:
         files = find_engine(version)

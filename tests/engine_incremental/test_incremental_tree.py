@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pob_ls.engine.host import PobHost
-from pob_ls.engine.incremental import update_build
+from pob_ls.engine.host.host import PobHost
+from pob_ls.engine.host.incremental import update_build
 
 from .conftest import BUILD_FILES, build_text, differences
 

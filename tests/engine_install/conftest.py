@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, when pob-ls isn't installed
 
-from pob_ls.engine.manifest import PinSet, build_manifest, load_pins, write_manifest
+from pob_ls.engine.provisioning.manifest import PinSet, build_manifest, load_pins, write_manifest
 
 MakeEngine = Callable[..., Path]
 MakePins = Callable[..., PinSet]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.cli_engine import add_engine_subcommands
+from pob_ls.cli.engine import add_engine_subcommands
 
 MakeEngine = Callable[..., Path]
 

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.discovery import find_engine, list_engines, remove_engine, system_engine_candidates
-from pob_ls.engine.install import install_engine
-from pob_ls.engine.layout import EngineNotFoundError
-from pob_ls.engine.manifest import PinSet
+from pob_ls.engine.provisioning.discovery import (
+    find_engine,
+    list_engines,
+    remove_engine,
+    system_engine_candidates,
+)
+from pob_ls.engine.provisioning.install import install_engine
+from pob_ls.engine.provisioning.layout import EngineNotFoundError
+from pob_ls.engine.provisioning.manifest import PinSet
 
 MakeEngine = Callable[..., Path]
 MakePins = Callable[..., PinSet]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine import install as install_module
-from pob_ls.engine.install import EngineInstallError, install_engine, read_install_record
-from pob_ls.engine.manifest import PinSet
+from pob_ls.engine.provisioning import install as install_module
+from pob_ls.engine.provisioning.install import EngineInstallError, install_engine, read_install_record
+from pob_ls.engine.provisioning.manifest import PinSet
 
 MakeEngine = Callable[..., Path]
 MakePins = Callable[..., PinSet]

@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.install import RECORD_NAME, EngineInstallError, install_engine, read_install_record
-from pob_ls.engine.manifest import PinSet
+from pob_ls.engine.provisioning.install import (
+    RECORD_NAME,
+    EngineInstallError,
+    install_engine,
+    read_install_record,
+)
+from pob_ls.engine.provisioning.manifest import PinSet
 
 MakeEngine = Callable[..., Path]
 MakePins = Callable[..., PinSet]

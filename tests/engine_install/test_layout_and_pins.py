@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.layout import EngineNotFoundError, detect_layout, version_key
-from pob_ls.engine.manifest import build_manifest, load_pins, read_manifest
+from pob_ls.engine.provisioning.layout import EngineNotFoundError, detect_layout, version_key
+from pob_ls.engine.provisioning.manifest import build_manifest, load_pins, read_manifest
 
 MakeEngine = Callable[..., Path]
 REAL_ENGINE_ENV = "POB_LS_REAL_ENGINE"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from pob_ls.engine.host import EngineFiles
-from pob_ls.engine.service import EngineRequestError, EngineService, StatusEvent
+from pob_ls.engine.host.host import EngineFiles
+from pob_ls.engine.service.service import EngineRequestError, EngineService, StatusEvent
 
 BUILDS = Path(__file__).resolve().parents[2].parent / "shared" / "builds"
 FALLBACK_ENGINE = Path("/tmp/pob/2.63.0")
@@ -21,8 +21,8 @@ GOOD_BUILDS = ("065", "067", "070", "073", "076")
 
 def find_engine_files() -> EngineFiles | None:
     try:
-        from pob_ls.engine.discovery import find_engine
-        from pob_ls.engine.layout import EngineError
+        from pob_ls.engine.provisioning.discovery import find_engine
+        from pob_ls.engine.provisioning.layout import EngineError
 
         try:
             layout = find_engine()

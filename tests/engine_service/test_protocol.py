@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from pob_ls.engine.protocol import (
+from pob_ls.engine.service.protocol import (
     MAX_FRAME,
     Call,
     DocumentStats,
@@ -25,8 +25,8 @@ from pob_ls.engine.protocol import (
     read_frame,
     write_frame,
 )
-from pob_ls.engine.service import EngineRequestError, EngineService
-from pob_ls.engine.worker import Worker
+from pob_ls.engine.service.service import EngineRequestError, EngineService
+from pob_ls.engine.service.worker import Worker
 
 
 def test_a_message_round_trips_with_its_id() -> None:
@@ -99,7 +99,7 @@ def test_test_hooks_are_refused_by_a_worker_started_without_them() -> None:
 async def test_test_hooks_are_refused_by_a_production_service(tmp_path: object) -> None:
     from pathlib import Path
 
-    from pob_ls.engine.host import EngineFiles
+    from pob_ls.engine.host.host import EngineFiles
 
     service = EngineService(EngineFiles(Path("/nowhere"), Path("/nowhere/src"), [], "0"))
     with pytest.raises(EngineRequestError) as info:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pob_ls.engine.service import EngineRequestError
+from pob_ls.engine.service.service import EngineRequestError
 from tests.engine_service.conftest import Harness, build_text
 
 pytestmark = [pytest.mark.engine, pytest.mark.asyncio(loop_scope="module")]

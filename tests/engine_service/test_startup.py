@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.host import EngineFiles
+from pob_ls.engine.host.host import EngineFiles
 from tests.engine_service.conftest import Recorder, build_text, make_service
 
 pytestmark = pytest.mark.engine

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pob_ls.engine.host import BuildLoadError, PobHost
-from pob_ls.engine.layout import EngineLayout
+from pob_ls.engine.host.host import BuildLoadError, PobHost
+from pob_ls.engine.provisioning.layout import EngineLayout
 
 pytestmark = pytest.mark.engine
 

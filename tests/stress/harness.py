@@ -94,15 +94,15 @@ def rss_bytes(pid: int) -> int | None:
 
 
 def engine_processes(server_pid: int) -> tuple[int | None, list[int]]:
-    """(zygote pid, worker pids) under a server: the zygote is the child running pob_ls.engine.zygote,
-    workers are its forked children (or spawned pob_ls.engine.worker children)."""
+    """(zygote pid, worker pids) under a server: the zygote is the child running pob_ls.engine.service.zygote,
+    workers are its forked children (or spawned pob_ls.engine.service.worker children)."""
     zygote: int | None = None
     workers: list[int] = []
     for pid in descendants(server_pid):
         line = cmdline(pid)
         if "pob_ls.engine" not in line:
             continue
-        if "pob_ls.engine.zygote" in line and _stat_ppid(pid) == server_pid:
+        if "pob_ls.engine.service.zygote" in line and _stat_ppid(pid) == server_pid:
             zygote = pid
         else:
             workers.append(pid)
@@ -313,8 +313,8 @@ def reference_stats(texts: dict[str, str]) -> dict[str, dict[str, Any]]:
             names.append((key, str(path)))
         code = (
             "import json, sys\n"
-            "from pob_ls.engine.discovery import find_engine\n"
-            "from pob_ls.engine.host import PobHost, EngineError\n"
+            "from pob_ls.engine.provisioning.discovery import find_engine\n"
+            "from pob_ls.engine.host.host import PobHost, EngineError\n"
             "host = PobHost(find_engine())\n"
             "out = {}\n"
             "for path in sys.argv[1:]:\n"

@@ -148,7 +148,7 @@ async def test_faults_during_edits_recover_with_no_edit_lost(
 
 
 async def test_service_hooks_between_edits(tmp_path: Path) -> None:
-    from pob_ls.engine.service import EngineRequestError, EngineService
+    from pob_ls.engine.service.service import EngineRequestError, EngineService
     from pob_ls.server.engine_link import engine_files
 
     layout = engine_or_skip()

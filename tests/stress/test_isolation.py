@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.host import PobHost
+from pob_ls.engine.host.host import PobHost
 from tests.conftest import engine_or_skip
 from tests.stress.harness import build_text, close_doc, open_doc, start_server, stop_server, wait_for
 

@@ -1,7 +1,7 @@
 """Host Path of Building in an in-process LuaJIT state, through lupa, with our own Lua glue.
 
 The host owns one Lua state. It is not thread-safe: one thread at a time (the worker
-process of `pob_ls.engine.worker` is the only intended user besides tests and the CLI).
+process of `pob_ls.engine.service.worker` is the only intended user besides tests and the CLI).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 from lupa import luajit21
 
-from pob_ls.engine.layout import EngineError, EngineFiles, EngineLayout, tree_data_absent
-from pob_ls.engine.paths import engine_cache_dir
-from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lua
+from pob_ls.engine.host.results import BuildResult, problems_from_lua, result_from_lua
+from pob_ls.engine.provisioning.layout import EngineError, EngineFiles, EngineLayout, tree_data_absent
+from pob_ls.engine.provisioning.paths import engine_cache_dir
 
 # LuaJIT's default trace limits make PoB flush its compiled code several times per
 # recalculation; these limits remove the flushes (2-5x faster recalcs, ~60 MB more heap).
@@ -56,7 +56,7 @@ def _deny_attributes(obj: object, name: object, is_setting: bool) -> object:
 
 
 def _read_glue(name: str) -> str:
-    return resources.files("pob_ls.engine").joinpath("lua", name).read_text(encoding="utf-8")
+    return resources.files("pob_ls.engine.host").joinpath("lua", name).read_text(encoding="utf-8")
 
 
 class _Sandbox:

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from pob_ls.engine.install import remove_tree
-from pob_ls.engine.layout import EngineLayout, EngineNotFoundError, detect_layout, version_key
-from pob_ls.engine.paths import engines_dir
+from pob_ls.engine.provisioning.install import remove_tree
+from pob_ls.engine.provisioning.layout import EngineLayout, EngineNotFoundError, detect_layout, version_key
+from pob_ls.engine.provisioning.paths import engines_dir
 
 ENGINE_ENV = "POB_LS_ENGINE"
 POB_FOLDER = "Path of Building Community"

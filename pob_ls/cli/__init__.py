@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pob_ls import __version__
-from pob_ls.engine.cli_engine import add_engine_subcommands
-from pob_ls.engine.layout import EngineError
+from pob_ls.cli.engine import add_engine_subcommands
+from pob_ls.engine.provisioning.layout import EngineError
 
 ERROR_EXIT = 2
 
@@ -63,8 +63,8 @@ def _format_sheet(result: Any, engine: Any) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from pob_ls.engine.discovery import find_engine
-    from pob_ls.engine.host import BuildLoadError, PobHost
+    from pob_ls.engine.host.host import BuildLoadError, PobHost
+    from pob_ls.engine.provisioning.discovery import find_engine
 
     path = Path(args.file)
     xml = read_build_file(path)
@@ -96,7 +96,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pob_ls.server.check import run_check
+    from pob_ls.cli.check import run_check
 
     return run_check(args)
 
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="WARNING", help="stderr log level (default WARNING)")
     serve.set_defaults(func=cmd_serve)
 
-    from pob_ls.server.check import add_check_arguments
+    from pob_ls.cli.check import add_check_arguments
 
     check = sub.add_parser("check", help="report problems in builds (exit 0 clean, 1 warnings, 2 errors)")
     add_check_arguments(check)

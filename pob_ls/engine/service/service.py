@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pob_ls
-from pob_ls.engine.layout import EngineFiles
-from pob_ls.engine.protocol import (
+from pob_ls.engine.provisioning.layout import EngineFiles
+from pob_ls.engine.service.protocol import (
     HEADER_SIZE,
     Accepted,
     Call,
@@ -191,7 +191,7 @@ class _Zygote:
         mine, theirs = socket.socketpair()
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                _child_command("pob_ls.engine.zygote", theirs.fileno(), config),
+                _child_command("pob_ls.engine.service.zygote", theirs.fileno(), config),
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -729,7 +729,7 @@ class EngineService:
         mine, theirs = socket.socketpair()
         with open(log_path, "ab") as log:
             popen = subprocess.Popen(
-                _child_command("pob_ls.engine.worker", theirs.fileno(), self._config),
+                _child_command("pob_ls.engine.service.worker", theirs.fileno(), self._config),
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pob_ls.engine.host import EngineError, PobHost
+from pob_ls.engine.host.host import EngineError, PobHost
 
 # Sections whose change does not alter the MAIN pass (Calcs only feeds the CALCS pass).
 _PASSIVE_SECTIONS = frozenset({"Notes", "Import", "TreeView", "Calcs"})

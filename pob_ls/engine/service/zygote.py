@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from pob_ls.engine.protocol import (
+from pob_ls.engine.service.protocol import (
     HEADER_SIZE,
     Envelope,
     ErrorReply,
@@ -33,7 +33,7 @@ from pob_ls.engine.protocol import (
     frame_length,
     write_frame,
 )
-from pob_ls.engine.worker import Worker, boot_host, die_with_parent, redirect_output
+from pob_ls.engine.service.worker import Worker, boot_host, die_with_parent, redirect_output
 
 
 def describe_status(status: int) -> str:
@@ -136,7 +136,7 @@ def serve(config: WorkerConfig, control: socket.socket) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pob_ls.engine.zygote")
+    parser = argparse.ArgumentParser(prog="python -m pob_ls.engine.service.zygote")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--config", required=True)
     args = parser.parse_args(argv)

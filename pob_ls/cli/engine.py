@@ -1,7 +1,7 @@
 """`pob-ls engine install|list|where|remove`: manage PoB engines from the command line.
 
 Every handler returns an exit code; engine problems become one `pob-ls: error: ...` line and exit 2,
-never a traceback. Also runnable alone: `python -m pob_ls.engine.cli_engine engine install --from PATH`.
+never a traceback. Also runnable alone: `python -m pob_ls.cli.engine engine install --from PATH`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from pob_ls.engine.discovery import find_engine, list_engines, remove_engine
-from pob_ls.engine.install import install_engine, read_install_record
-from pob_ls.engine.layout import EngineError, EngineLayout
+from pob_ls.engine.provisioning.discovery import find_engine, list_engines, remove_engine
+from pob_ls.engine.provisioning.install import install_engine, read_install_record
+from pob_ls.engine.provisioning.layout import EngineError, EngineLayout
 
 Handler = Callable[[argparse.Namespace], int]
 ERROR_EXIT = 2

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pob_ls.cli.check_report import Reported, as_json, as_sarif, as_text, exit_code
 from pob_ls.document import PobDocument, parse_document
 from pob_ls.server import analysis_bridge as analysis
-from pob_ls.server.check_report import Reported, as_json, as_sarif, as_text, exit_code
 from pob_ls.server.engine_link import engine_files
 from pob_ls.server.settings import Settings
 
@@ -79,9 +79,9 @@ async def _engine_findings(
     docs: dict[Path, PobDocument], engine: str | None, jobs: int, settings: Settings
 ) -> tuple[list[Reported], str | None, str | None]:
     """(findings, engine label, why there is no engine)."""
-    from pob_ls.engine.discovery import find_engine
-    from pob_ls.engine.layout import EngineError
-    from pob_ls.engine.service import EngineRequestError, EngineService
+    from pob_ls.engine.provisioning.discovery import find_engine
+    from pob_ls.engine.provisioning.layout import EngineError
+    from pob_ls.engine.service.service import EngineRequestError, EngineService
 
     try:
         layout = find_engine(engine)

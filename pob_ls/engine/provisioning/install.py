@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pob_ls.engine.layout import (
+from pob_ls.engine.provisioning.layout import (
     INSTALLED,
     UNKNOWN_VERSION,
     EngineError,
@@ -35,8 +35,8 @@ from pob_ls.engine.layout import (
     EngineNotFoundError,
     detect_layout,
 )
-from pob_ls.engine.manifest import EnginePin, PinSet, load_pins
-from pob_ls.engine.paths import cache_dir, engines_dir
+from pob_ls.engine.provisioning.manifest import EnginePin, PinSet, load_pins
+from pob_ls.engine.provisioning.paths import cache_dir, engines_dir
 
 #: Called with (bytes done, total bytes or None when the server does not say).
 ProgressFn = Callable[[int, int | None], None]

@@ -23,9 +23,9 @@ from typing import Any
 
 from lupa import luajit21
 
-from pob_ls.engine.host import BuildLoadError, EngineError, EngineFiles, PobHost
-from pob_ls.engine.incremental import update_build
-from pob_ls.engine.protocol import (
+from pob_ls.engine.host.host import BuildLoadError, EngineError, EngineFiles, PobHost
+from pob_ls.engine.host.incremental import update_build
+from pob_ls.engine.service.protocol import (
     Accepted,
     Call,
     CallResult,
@@ -331,7 +331,7 @@ def redirect_output(log_path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Spawned worker (no zygote): boot PoB, then serve the socket passed as --fd."""
-    parser = argparse.ArgumentParser(prog="python -m pob_ls.engine.worker")
+    parser = argparse.ArgumentParser(prog="python -m pob_ls.engine.service.worker")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--config", required=True)
     args = parser.parse_args(argv)

@@ -1,0 +1,1 @@
+"""One PoB in one Lua state: boot it, load and recalculate builds, read the results."""

@@ -1,0 +1,1 @@
+"""Finding and installing PoB: recognise an engine folder, verify it against the pins, install it."""
