@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pob_ls.engine.provisioning import install as install_module
+from pob_ls.engine.provisioning import archives
 from pob_ls.engine.provisioning.install import EngineInstallError, install_engine, read_install_record
 from pob_ls.engine.provisioning.manifest import PinSet
 
@@ -159,7 +159,7 @@ def test_zip_path_traversal_is_refused(tmp_path: Path, make_pins: MakePins) -> N
 def test_oversized_member_is_refused(
     tmp_path: Path, make_pins: MakePins, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(install_module, "MAX_MEMBER_BYTES", 1000)
+    monkeypatch.setattr(archives, "MAX_MEMBER_BYTES", 1000)
     archive = _tar_with(tmp_path, tarfile.TarInfo("pob/src/Data/big.lua"), b"x" * 5000)
     with pytest.raises(EngineInstallError, match="too large"):
         install_engine(None, archive, pins=make_pins())

@@ -30,6 +30,10 @@ class EngineNotFoundError(EngineError):
     """No usable PoB engine where we looked."""
 
 
+class EngineInstallError(EngineError):
+    """The engine could not be installed; nothing was changed."""
+
+
 @dataclass(frozen=True)
 class EngineFiles:
     """The parts of an engine folder a host needs: what crosses into worker processes."""
