@@ -7,11 +7,9 @@ process of `pob_ls.engine.service.worker` is the only intended user besides test
 from __future__ import annotations
 
 import ctypes
-import fnmatch
 import os
 import re
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,6 +19,7 @@ from typing import Any
 from lupa import luajit21
 
 from pob_ls.engine.host.results import BuildResult, problems_from_lua, result_from_lua
+from pob_ls.engine.host.sandbox import Sandbox, deny_attributes
 from pob_ls.engine.provisioning.layout import EngineError, EngineFiles, EngineLayout, tree_data_absent
 from pob_ls.engine.provisioning.paths import engine_cache_dir
 
@@ -28,9 +27,8 @@ from pob_ls.engine.provisioning.paths import engine_cache_dir
 # recalculation; these limits remove the flushes (2-5x faster recalcs, ~60 MB more heap).
 JIT_OPTIONS = ("maxtrace=20000", "maxrecord=16000", "maxsnap=1000", "maxmcode=65536", "sizemcode=1024")
 DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024
-MAX_INFLATE = 512 * 1024 * 1024
 _TREE_VERSION = re.compile(r'treeVersion="([0-9A-Za-z_]+)"')
-# Feature glue modules loaded after the API, in this order (files in pob_ls/engine/lua/).
+# Feature glue modules loaded after the API, in this order (files in pob_ls/engine/host/lua/).
 GLUE_MODULES: tuple[str, ...] = ("diagnostics", "whatif", "incremental", "tree")
 
 
@@ -51,91 +49,8 @@ class BootInfo:
     pinned: dict[str, int] = field(default_factory=dict)
 
 
-def _deny_attributes(obj: object, name: object, is_setting: bool) -> object:
-    raise AttributeError("Lua may not access Python attributes")
-
-
 def _read_glue(name: str) -> str:
     return resources.files("pob_ls.engine.host").joinpath("lua", name).read_text(encoding="utf-8")
-
-
-class _Sandbox:
-    """The only Python functions Lua can call: file-system helpers confined to the cache dir, and zlib."""
-
-    def __init__(self, cache_dir: Path, engine_root: Path | None = None) -> None:
-        self.cache_dir = cache_dir.resolve()
-        self.engine_root = engine_root.resolve() if engine_root is not None else None
-
-    def _inside_cache(self, path: bytes | str) -> Path:
-        p = Path(os.fsdecode(path)).resolve()
-        if p != self.cache_dir and self.cache_dir not in p.parents:
-            raise PermissionError(f"{p}: outside the pob-ls engine cache")
-        return p
-
-    def readable_in_cache(self, path: bytes) -> bool:
-        """Whether a cache file is really inside the cache (a planted symlink could point anywhere)."""
-        try:
-            self._inside_cache(path)
-        except PermissionError:
-            return False
-        return True
-
-    def ensure_parent(self, path: bytes) -> bool:
-        self._inside_cache(path).parent.mkdir(parents=True, exist_ok=True)
-        return True
-
-    def ensure_dir(self, path: bytes) -> bool:
-        self._inside_cache(path).mkdir(parents=True, exist_ok=True)
-        return True
-
-    def remove_file(self, path: bytes) -> bool:
-        p = self._inside_cache(path)
-        if p.is_file():
-            p.unlink()
-        return True
-
-    @staticmethod
-    def inflate(data: bytes) -> bytes | None:
-        """PoB's Inflate: raw zlib streams (build codes, timeless jewel data); None on bad data."""
-        try:
-            d = zlib.decompressobj()
-            out = d.decompress(data, MAX_INFLATE)
-            if d.unconsumed_tail:
-                return None
-            return out
-        except zlib.error:
-            return None
-
-    @staticmethod
-    def deflate(data: bytes) -> bytes:
-        return zlib.compress(data, 9)
-
-    def file_search(self, pattern: bytes, overlay_pattern: bytes, dir_only: bool) -> list[dict[bytes, Any]]:
-        """SimpleGraphic's NewFileSearch: files matching a glob, the cache overlay winning over the engine."""
-        found: dict[str, dict[bytes, Any]] = {}
-        for pat in (os.fsdecode(pattern), os.fsdecode(overlay_pattern)):
-            if not pat:
-                continue
-            folder, glob = os.path.split(pat)
-            # Lua can reach this callable directly (debug.getupvalue), bypassing NewFileSearch's
-            # path check: list only folders inside the engine or the cache.
-            real = Path(folder).resolve()
-            if not any(r == real or r in real.parents for r in (self.cache_dir, self.engine_root) if r):
-                continue
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                if not fnmatch.fnmatchcase(entry.name, glob) or entry.is_dir() != dir_only:
-                    continue
-                st = entry.stat()
-                found[entry.name] = {
-                    b"name": os.fsencode(entry.name),
-                    b"size": st.st_size,
-                    b"mtime": int(st.st_mtime),
-                }
-        return [found[k] for k in sorted(found)]
 
 
 class PobHost:
@@ -157,13 +72,13 @@ class PobHost:
         user_dir = self.cache_dir / "user"
         for d in (overlay, user_dir, self.cache_dir / "runtime"):
             d.mkdir(parents=True, exist_ok=True)
-        self._sandbox = _Sandbox(self.cache_dir, files.root)
+        self._sandbox = Sandbox(self.cache_dir, files.root)
         self.lua = luajit21.LuaRuntime(
             encoding=None,
             register_eval=False,
             register_builtins=False,
             unpack_returned_tuples=True,
-            attribute_filter=_deny_attributes,
+            attribute_filter=deny_attributes,
             max_memory=max_memory,
         )
         root = files.root.resolve()
