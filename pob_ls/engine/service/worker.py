@@ -3,7 +3,7 @@
 The worker never enforces deadlines itself (a Lua loop cannot be interrupted from Python);
 the service kills it instead. It does police memory: lupa's `max_memory` bounds the Lua heap,
 least-recently-used build objects are freed beyond a budget (their text is kept, so they reload
-on demand), and past an RSS limit it asks to be replaced.
+on demand), and past an RSS limit it asks to be replaced (`eviction.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from lupa import luajit21
 
 from pob_ls.engine.host.host import BuildLoadError, EngineError, EngineFiles, PobHost
 from pob_ls.engine.host.incremental import update_build
+from pob_ls.engine.service.eviction import MemoryPolice, rss_bytes
+from pob_ls.engine.service.fault_hooks import run_test_hook
 from pob_ls.engine.service.protocol import (
     Accepted,
     Call,
@@ -33,14 +35,12 @@ from pob_ls.engine.service.protocol import (
     DocumentResult,
     DocumentStats,
     ErrorReply,
-    Evicted,
     GetResult,
     GetStats,
     OpenDocument,
     Ping,
     ProtocolError,
     Ready,
-    RecycleRequested,
     Shutdown,
     TestHook,
     UpdateDocument,
@@ -53,11 +53,6 @@ from pob_ls.engine.service.protocol import (
 )
 
 _PR_SET_PDEATHSIG = 1
-_LOOP_FOREVER = "while true do end"
-_ALLOCATE_FOREVER = (
-    "collectgarbage('stop') local t, i = {}, 0 "
-    "while true do i = i + 1 t[i] = string.rep('x', 16777216 + i) end"
-)
 
 
 class _RequestFailed(Exception):
@@ -85,18 +80,6 @@ def boot_host(config: WorkerConfig) -> PobHost:
     if config.lua_max_memory:
         kwargs["max_memory"] = config.lua_max_memory
     return PobHost(EngineFiles(root, script_dir, lib_dirs, version), **kwargs)
-
-
-def rss_bytes() -> int:
-    """Current resident size (Linux /proc; elsewhere the peak, which is what is available)."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
@@ -129,6 +112,7 @@ class Worker:
         self.docs: dict[str, _Document] = {}
         self.requests = 0
         self._last_kind = "cached"
+        self._police = MemoryPolice(host, config, lambda message: write_frame(self.sock, message))
 
     def serve(self) -> None:
         write_frame(
@@ -156,7 +140,7 @@ class Worker:
             write_frame(self.sock, reply, envelope.id)
             if isinstance(message, Shutdown):
                 return
-            self._police_memory(getattr(message, "uri", None))
+            self._police.police(self.docs.values(), getattr(message, "uri", None))
 
     # -- requests -----------------------------------------------------------------------
 
@@ -196,7 +180,7 @@ class Worker:
         if isinstance(message, GetStats):
             return self.stats()
         if isinstance(message, TestHook):
-            return self._test_hook(message)
+            return run_test_hook(self.host, self.config, message)
         return ErrorReply("bad_request", f"a worker does not handle {type(message).__name__}")
 
     def _document(self, uri: str) -> _Document:
@@ -237,23 +221,6 @@ class Worker:
         result = self.host.result(handle).to_json()
         return DocumentResult(doc.uri, doc.version, result, kind, time.perf_counter() - start)
 
-    def _test_hook(self, message: TestHook) -> Any:
-        if not self.config.test_hooks:
-            return ErrorReply("refused", "test hooks are disabled in this worker")
-        if message.action == "exit":
-            sys.stderr.flush()
-            os._exit(message.code)
-        if message.action == "loop":
-            self.host.lua.execute(_LOOP_FOREVER)
-        elif message.action == "allocate":
-            try:
-                self.host.lua.execute(_ALLOCATE_FOREVER)
-            except luajit21.LuaMemoryError as exc:
-                self.host.lua.execute("collectgarbage('restart')")
-                self.host.collect_garbage()
-                return ErrorReply("out_of_memory", f"the PoB engine ran out of memory: {exc}")
-        return ErrorReply("bad_request", f"unknown test hook {message.action!r}")
-
     def stats(self) -> WorkerStats:
         return WorkerStats(
             pid=os.getpid(),
@@ -278,34 +245,6 @@ class Worker:
         if lines:
             sys.stderr.write("".join(f"[pob] {line}\n" for line in lines))
             sys.stderr.flush()
-
-    def _loaded(self) -> list[_Document]:
-        return sorted((d for d in self.docs.values() if d.handle is not None), key=lambda d: d.last_used)
-
-    def _over_budget(self, loaded: int) -> bool:
-        cfg = self.config
-        if cfg.max_loaded_documents is not None and loaded > cfg.max_loaded_documents:
-            return True
-        return cfg.memory_budget is not None and self.host.memory_used() > cfg.memory_budget
-
-    def _police_memory(self, current_uri: str | None) -> None:
-        """Free least-recently-used builds beyond the budget; ask for replacement past the RSS limit."""
-        loaded = self._loaded()
-        if self.config.memory_budget is not None and self._over_budget(len(loaded)):
-            self.host.collect_garbage()
-        candidates = [d for d in loaded if d.uri != current_uri]
-        while candidates and self._over_budget(len(loaded)):
-            victim = candidates.pop(0)
-            loaded.remove(victim)
-            assert victim.handle is not None
-            self.host.free(victim.handle)
-            victim.handle, victim.loaded_text = None, None
-            self.host.collect_garbage()
-            write_frame(self.sock, Evicted(victim.uri))
-        if self.config.rss_limit is not None and rss_bytes() > self.config.rss_limit:
-            write_frame(
-                self.sock, RecycleRequested(f"resident size {rss_bytes() >> 20} MB is over the limit")
-            )
 
 
 def die_with_parent() -> None:
