@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pob_ls.engine.provisioning.layout import EngineFiles, EngineLayout
-from pob_ls.engine.service.service import EngineRequestError, EngineService, StatusEvent
+from pob_ls.engine.provisioning import EngineFiles, EngineLayout
+from pob_ls.engine.service import EngineRequestError, EngineService, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,7 @@ class EngineLink:
 
     async def start(self, engine: str | None, debounce: float) -> bool:
         """Find and boot the engine; False (state error, message set) when that is impossible."""
-        from pob_ls.engine.provisioning.discovery import INSTALL_HINT, find_engine
-        from pob_ls.engine.provisioning.layout import EngineError
+        from pob_ls.engine.provisioning import INSTALL_HINT, EngineError, find_engine
 
         await self.stop()
         self.engine_request = engine

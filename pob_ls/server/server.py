@@ -18,7 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from pob_ls import __version__
-from pob_ls.engine.service.service import EngineRequestError
+from pob_ls.engine.service import EngineRequestError
 from pob_ls.server import analysis_bridge as analysis
 from pob_ls.server.client_support import ClientSupport
 from pob_ls.server.convert import diagnostic
