@@ -22,6 +22,14 @@ from pob_ls.server.settings import Settings
 ROOT_SNIFF = 4096
 
 
+def add_check_command(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check", help="report problems in builds (exit 0 clean, 1 warnings, 2 errors)"
+    )
+    add_check_arguments(parser)
+    parser.set_defaults(func=cmd_check)
+
+
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="build files, or folders to search")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
@@ -79,9 +87,8 @@ async def _engine_findings(
     docs: dict[Path, PobDocument], engine: str | None, jobs: int, settings: Settings
 ) -> tuple[list[Reported], str | None, str | None]:
     """(findings, engine label, why there is no engine)."""
-    from pob_ls.engine.provisioning.discovery import find_engine
-    from pob_ls.engine.provisioning.layout import EngineError
-    from pob_ls.engine.service.service import EngineRequestError, EngineService
+    from pob_ls.engine.provisioning import EngineError, find_engine
+    from pob_ls.engine.service import EngineRequestError, EngineService
 
     try:
         layout = find_engine(engine)
@@ -117,8 +124,22 @@ async def _engine_findings(
     return out, label, None
 
 
-def run_check(args: argparse.Namespace) -> int:
-    files, missing = build_files(args.paths)
+def cmd_check(args: argparse.Namespace) -> int:
+    return run_check(
+        args.paths, output=args.format, engine=args.engine, use_engine=not args.no_engine, jobs=args.jobs
+    )
+
+
+def run_check(
+    paths: list[str],
+    *,
+    output: str = "text",
+    engine: str | None = None,
+    use_engine: bool = True,
+    jobs: int = 0,
+) -> int:
+    """Check build files (and folders of them); print the report in `output` format; the exit code."""
+    files, missing = build_files(paths)
     for raw in missing:
         print(f"pob-ls: error: {raw}: no such file or folder", file=sys.stderr)
     docs: dict[Path, PobDocument] = {}
@@ -134,16 +155,16 @@ def run_check(args: argparse.Namespace) -> int:
         doc = docs[path] = parse_document(text)
         findings.extend(_report(path, doc, f) for f in analysis.document_findings(doc))
     label: str | None = None
-    if not args.no_engine and docs:
-        engine_found, label, why = asyncio.run(_engine_findings(docs, args.engine, args.jobs, Settings()))
+    if use_engine and docs:
+        engine_found, label, why = asyncio.run(_engine_findings(docs, engine, jobs, Settings()))
         findings.extend(engine_found)
         if why is not None:
             print(f"pob-ls: error: {why}", file=sys.stderr)
             failed = True
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
-    if args.format == "json":
+    if output == "json":
         print(as_json(findings, list(docs), label))
-    elif args.format == "sarif":
+    elif output == "sarif":
         print(as_sarif(findings, label))
     else:
         print(as_text(findings, len(docs)))

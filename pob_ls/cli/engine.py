@@ -12,9 +12,15 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from pob_ls.engine.provisioning.discovery import find_engine, list_engines, remove_engine
-from pob_ls.engine.provisioning.install import install_engine, read_install_record
-from pob_ls.engine.provisioning.layout import EngineError, EngineLayout
+from pob_ls.engine.provisioning import (
+    EngineError,
+    EngineLayout,
+    find_engine,
+    install_engine,
+    list_engines,
+    read_install_record,
+    remove_engine,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 ERROR_EXIT = 2
