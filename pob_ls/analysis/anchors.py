@@ -39,7 +39,7 @@ def item_line_range(item: Item, line: str) -> TextRange | None:
 
 
 def entity_range(doc: PobDocument, entity: dict[str, Any]) -> TextRange:
-    """The range of an entity the engine reported (engine/lua/diagnostics.lua); else <Build>."""
+    """The range of an entity the engine reported (engine/host/lua/diagnostics.lua); else <Build>."""
     kind = entity.get("kind")
     found: TextRange | None = None
     if kind in ("item", "itemLine") and doc.items is not None:
