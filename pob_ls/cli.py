@@ -104,7 +104,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pob-ls", description="Path of Building language server and tools")
     parser.add_argument("--version", action="version", version=f"pob-ls {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,stats,check,engine}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,stats,check,diff,engine}")
 
     stats = sub.add_parser("stats", help="print a build's stats as PoB computes them")
     stats.add_argument("file", help="a .pob/.xml build file, or a file holding a share code")
@@ -123,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="report problems in builds (exit 0 clean, 1 warnings, 2 errors)")
     add_check_arguments(check)
     check.set_defaults(func=cmd_check)
+
+    from pob_ls.diff_command import add_diff_arguments, run_diff
+
+    diff = sub.add_parser("diff", help="what changed between two builds (OLD NEW, REV:PATH, or PATH vs HEAD)")
+    add_diff_arguments(diff)
+    diff.set_defaults(func=run_diff)
 
     add_engine_subcommands(sub)
     return parser

@@ -1,0 +1,257 @@
+"""`pob-ls diff OLD [NEW]`: what an edit did to a build, in PoB's numbers and by name.
+
+OLD and NEW are each a build file, a file holding a share code, or `REV:PATH` (a git object, as
+`git show` takes it); `pob-ls diff PATH` compares PATH with its version at HEAD. Both builds are
+computed in one booted PoB, the way `pob-ls stats --json` computes one. `--textconv FILE` prints a
+stable text rendering of one build, for git's `diff.<driver>.textconv`.
+
+Every failure is one `pob-ls: error: WHAT: cause` line naming the file or revision, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pob_ls.analysis.build_diff import diff_builds
+from pob_ls.analysis.diff_model import DiffSide, NodeInfo
+from pob_ls.analysis.diff_text import render_build, render_diff
+from pob_ls.document import PobDocument, parse_document
+from pob_ls.engine.layout import EngineError
+
+ERROR_EXIT = 2
+GIT_TIMEOUT = 30.0
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class DiffInputError(Exception):
+    """A source that cannot be read or a build that cannot be loaded; printed as one line."""
+
+
+@dataclass(frozen=True)
+class BuildSource:
+    """Where a build came from (``label`` names it in messages) and its parsed text."""
+
+    label: str
+    document: PobDocument
+
+
+def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", help="build file, share-code file, or REV:PATH; alone: compared with HEAD")
+    parser.add_argument("new", nargs="?", help="build file, share-code file, or REV:PATH")
+    parser.add_argument("--json", action="store_true", help="one JSON object: old, new, stats, changes")
+    parser.add_argument("--engine", help="PoB engine folder or installed version")
+    parser.add_argument(
+        "--textconv", action="store_true", help="print one build (OLD) as stable text, for git's textconv"
+    )
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """The command: exit 0 when it ran, 2 with one error line otherwise."""
+    try:
+        if args.textconv:
+            if args.new is not None or args.json:
+                raise DiffInputError("--textconv takes one FILE and no --json")
+            return _textconv(Path(args.old), args.engine)
+        cwd = Path.cwd()
+        if args.new is None:
+            new = file_source(Path(args.old))
+            old = head_source(Path(args.old))
+        else:
+            old, new = resolve_source(args.old, cwd), resolve_source(args.new, cwd)
+        return _diff(old, new, args.engine, args.json)
+    except (DiffInputError, EngineError) as exc:
+        print(f"pob-ls: error: {_one_line(str(exc))}", file=sys.stderr)
+        return ERROR_EXIT
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip()) or "unknown error"
+
+
+# -- sources ------------------------------------------------------------------------------
+
+
+def parse_source(label: str, raw: bytes) -> BuildSource:
+    """Bytes of a build file or git blob, parsed; binary data and unreadable XML are errors."""
+    if b"\0" in raw:
+        raise DiffInputError(f"{label}: binary data, not a PoB build")
+    doc = parse_document(raw.decode("utf-8", errors="replace"))
+    fatal = [e for e in doc.errors if e.severity == "error"]
+    if fatal:
+        err = fatal[0]
+        pos = doc.source_line_index.position(doc.source_range(err.range).start)
+        raise DiffInputError(f"{label}:{pos.line + 1}:{pos.character + 1}: {err.message}")
+    return BuildSource(label, doc)
+
+
+def file_source(path: Path) -> BuildSource:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DiffInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return parse_source(str(path), raw)
+
+
+def resolve_source(spec: str, cwd: Path) -> BuildSource:
+    """A file when one exists by that name, else ``REV:PATH`` read from git, else a missing file."""
+    path = Path(spec)
+    if path.exists() or ":" not in spec or _DRIVE.match(spec):
+        return file_source(path)
+    return git_source(spec, cwd)
+
+
+def head_source(path: Path) -> BuildSource:
+    """PATH as committed at HEAD of the repository holding it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DiffInputError(f"{path}: cannot read: no such directory {folder}")
+    return git_source(f"HEAD:./{path.name}", folder, label=f"HEAD:{path}")
+
+
+def _git(args: Sequence[str], cwd: Path, label: str) -> bytes:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT, env=env, check=False
+        )
+    except FileNotFoundError as exc:
+        raise DiffInputError(f"{label}: git is not installed (needed for REV:PATH)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise DiffInputError(f"{label}: git did not answer within {GIT_TIMEOUT:.0f} s") from exc
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()
+        message = (
+            message.removeprefix("fatal: ").splitlines()[0] if message else f"git exited {proc.returncode}"
+        )
+        raise DiffInputError(f"{label}: {message}")
+    return proc.stdout
+
+
+def git_source(spec: str, cwd: Path, label: str | None = None) -> BuildSource:
+    """A git blob named ``REV:PATH``; trees, commits and missing paths are errors naming the revision."""
+    label = label or spec
+    kind = _git(["cat-file", "-t", spec], cwd, label).decode("ascii", "replace").strip()
+    if kind != "blob":
+        raise DiffInputError(f"{label}: is a git {kind}, not a file")
+    return parse_source(label, _git(["cat-file", "blob", spec], cwd, label))
+
+
+# -- engine --------------------------------------------------------------------------------
+
+
+def compute_side(host: Any, source: BuildSource, side: str) -> DiffSide:
+    """Load one build and read what the diff needs: its stats result, node names, config labels."""
+    from pob_ls.engine.host import BuildLoadError
+
+    try:
+        handle = host.load_build(source.document.text, Path(source.label).stem or "build")
+    except BuildLoadError as exc:
+        raise DiffInputError(f"{source.label} ({side} build): {exc}") from exc
+    try:
+        result = host.result(handle)
+        result.timings["boot_seconds"] = host.boot.boot_seconds
+        stats: dict[str, Any] = {
+            "engine": {"version": host.files.version, "path": str(host.files.root)},
+            "file": source.label,
+        }
+        stats.update(result.to_json())
+        nodes = _node_infos(host, handle, source.document)
+    finally:
+        host.free(handle)
+    return DiffSide(source.document, stats, nodes, _config_labels(host))
+
+
+def _node_infos(host: Any, handle: int, document: PobDocument) -> dict[int, NodeInfo]:
+    spec = document.tree.active() if document.tree else None
+    if spec is None:
+        return {}
+    ids = sorted({*spec.node_ids, *(s.node_id for s in spec.sockets if s.node_id is not None)})
+    rows = host.call("diagnostics", "nodes", handle, host.lua.table_from(ids)) or []
+    out: dict[int, NodeInfo] = {}
+    for row in rows if isinstance(rows, list) else []:
+        stats = row.get("stats")
+        out[int(row["id"])] = NodeInfo(
+            str(row.get("name") or ""),
+            str(row.get("type") or ""),
+            tuple(str(s) for s in stats) if isinstance(stats, list) else (),
+        )
+    return out
+
+
+_LABELS: dict[int, dict[str, str]] = {}
+
+
+def _config_labels(host: Any) -> dict[str, str]:
+    key = id(host)
+    if key not in _LABELS:
+        catalog = host.call("whatif", "catalog") or {}
+        _LABELS[key] = {
+            str(c["name"]): str(c.get("label") or c["name"])
+            for c in catalog.get("config") or []
+            if c.get("name")
+        }
+    return _LABELS[key]
+
+
+def compare(host: Any, old: BuildSource, new: BuildSource) -> tuple[DiffSide, DiffSide]:
+    """Both sides computed in one host (the old one first, so its load error names it)."""
+    return compute_side(host, old, "old"), compute_side(host, new, "new")
+
+
+def diff_json(old: DiffSide, new: DiffSide) -> dict[str, Any]:
+    diff = diff_builds(old, new)
+    return {
+        "old": dict(old.stats),
+        "new": dict(new.stats),
+        "stats": [s.to_json() for s in diff.stats],
+        "changes": [c.to_json() for c in diff.changes],
+    }
+
+
+def diff_text(old: DiffSide, new: DiffSide, old_label: str, new_label: str) -> str:
+    return render_diff(diff_builds(old, new), old_label, new_label, old.stats, new.stats)
+
+
+def _boot(engine: str | None) -> Any:
+    from pob_ls.engine.discovery import find_engine
+    from pob_ls.engine.host import PobHost
+
+    return PobHost(find_engine(engine))
+
+
+def _diff(old: BuildSource, new: BuildSource, engine: str | None, as_json: bool) -> int:
+    host = _boot(engine)
+    a, b = compare(host, old, new)
+    if as_json:
+        json.dump(diff_json(a, b), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(diff_text(a, b, old.label, new.label))
+    return 0
+
+
+def _textconv(path: Path, engine: str | None) -> int:
+    """One build as stable text; a build that cannot be read or loaded still gives text, so git goes on."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DiffInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        source = parse_source(str(path), raw)
+        host = _boot(engine)
+        side = compute_side(host, source, "this")
+    except DiffInputError as exc:
+        sys.stdout.write(f"pob-ls: this version could not be computed: {_one_line(str(exc))}\n")
+        sys.stdout.write(raw.decode("utf-8", "replace"))
+        return 0
+    sys.stdout.write(render_build(side, f"PoB {host.files.version}"))
+    return 0
