@@ -187,19 +187,11 @@ def _node_infos(host: Any, handle: int, document: PobDocument) -> dict[int, Node
     return out
 
 
-_LABELS: dict[int, dict[str, str]] = {}
-
-
 def _config_labels(host: Any) -> dict[str, str]:
-    key = id(host)
-    if key not in _LABELS:
-        catalog = host.call("whatif", "catalog") or {}
-        _LABELS[key] = {
-            str(c["name"]): str(c.get("label") or c["name"])
-            for c in catalog.get("config") or []
-            if c.get("name")
-        }
-    return _LABELS[key]
+    """Config input names to the labels PoB's config tab shows (a few ms: read per build, not cached)."""
+    catalog = host.call("whatif", "catalog") or {}
+    options = catalog.get("config") if isinstance(catalog, dict) else None
+    return {str(c["name"]): str(c.get("label") or c["name"]) for c in options or [] if c.get("name")}
 
 
 def compare(host: Any, old: BuildSource, new: BuildSource) -> tuple[DiffSide, DiffSide]:

@@ -333,3 +333,27 @@ def test_textconv_rendering_is_stable_and_line_per_fact(base: str) -> None:
     assert "  Normal: Mine Damage" in one.splitlines()
     edited = render_build(side(edits.node_removed(base), stats()), "PoB 2.63.0")
     assert "  Normal: Mine Damage" not in edited.splitlines()
+
+
+def test_gem_quality(base: str) -> None:
+    new_text = edits.replace_once(
+        base,
+        'variantId="Hatred" skillId="Hatred" quality="20"',
+        'variantId="Hatred" skillId="Hatred" quality="15"',
+    )
+    [c] = diff_builds(side(base), side(new_text)).changes
+    assert c.kind == "gem" and c.fields["attributes"] == {"quality": ["20", "15"]}
+    assert c.text.endswith("quality 20 -> 15")
+
+
+def test_unrelated_and_sparse_builds_compare_without_crashing(shared_builds: Path) -> None:
+    """Any two builds compare, including one with no tree, items, skills or config at all."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(shared_builds.glob("*.xml"))]
+    texts.append('<PathOfBuilding><Build level="1" className="Scion"/></PathOfBuilding>')
+    for a, b in zip(texts, texts[1:] + texts[:1], strict=True):
+        old, new = side(a, nodes={}), side(b, nodes={})
+        diff = diff_builds(old, new)
+        assert diff.changes, "different builds differ"
+        for change in diff.changes:
+            assert change.old_line is not None or change.new_line is not None
+        render_build(new, "PoB test")
