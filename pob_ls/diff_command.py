@@ -12,36 +12,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pob_ls.analysis.build_diff import diff_builds
 from pob_ls.analysis.diff_model import DiffSide, NodeInfo
 from pob_ls.analysis.diff_text import render_build, render_diff
-from pob_ls.document import PobDocument, parse_document
+from pob_ls.build_sources import (
+    BuildSource,
+    BuildSourceError,
+    file_source,
+    head_source,
+    parse_source,
+    resolve_source,
+)
+from pob_ls.document import PobDocument
 from pob_ls.engine.layout import EngineError
 
 ERROR_EXIT = 2
-GIT_TIMEOUT = 30.0
-_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
 class DiffInputError(Exception):
-    """A source that cannot be read or a build that cannot be loaded; printed as one line."""
-
-
-@dataclass(frozen=True)
-class BuildSource:
-    """Where a build came from (``label`` names it in messages) and its parsed text."""
-
-    label: str
-    document: PobDocument
+    """A usage error, or a build that cannot be loaded; printed as one line."""
 
 
 def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,81 +61,13 @@ def run_diff(args: argparse.Namespace) -> int:
         else:
             old, new = resolve_source(args.old, cwd), resolve_source(args.new, cwd)
         return _diff(old, new, args.engine, args.json)
-    except (DiffInputError, EngineError) as exc:
+    except (DiffInputError, BuildSourceError, EngineError) as exc:
         print(f"pob-ls: error: {_one_line(str(exc))}", file=sys.stderr)
         return ERROR_EXIT
 
 
 def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip()) or "unknown error"
-
-
-# -- sources ------------------------------------------------------------------------------
-
-
-def parse_source(label: str, raw: bytes) -> BuildSource:
-    """Bytes of a build file or git blob, parsed; binary data and unreadable XML are errors."""
-    if b"\0" in raw:
-        raise DiffInputError(f"{label}: binary data, not a PoB build")
-    doc = parse_document(raw.decode("utf-8", errors="replace"))
-    fatal = [e for e in doc.errors if e.severity == "error"]
-    if fatal:
-        err = fatal[0]
-        pos = doc.source_line_index.position(doc.source_range(err.range).start)
-        raise DiffInputError(f"{label}:{pos.line + 1}:{pos.character + 1}: {err.message}")
-    return BuildSource(label, doc)
-
-
-def file_source(path: Path) -> BuildSource:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DiffInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return parse_source(str(path), raw)
-
-
-def resolve_source(spec: str, cwd: Path) -> BuildSource:
-    """A file when one exists by that name, else ``REV:PATH`` read from git, else a missing file."""
-    path = Path(spec)
-    if path.exists() or ":" not in spec or _DRIVE.match(spec):
-        return file_source(path)
-    return git_source(spec, cwd)
-
-
-def head_source(path: Path) -> BuildSource:
-    """PATH as committed at HEAD of the repository holding it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise DiffInputError(f"{path}: cannot read: no such directory {folder}")
-    return git_source(f"HEAD:./{path.name}", folder, label=f"HEAD:{path}")
-
-
-def _git(args: Sequence[str], cwd: Path, label: str) -> bytes:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT, env=env, check=False
-        )
-    except FileNotFoundError as exc:
-        raise DiffInputError(f"{label}: git is not installed (needed for REV:PATH)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise DiffInputError(f"{label}: git did not answer within {GIT_TIMEOUT:.0f} s") from exc
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip()
-        message = (
-            message.removeprefix("fatal: ").splitlines()[0] if message else f"git exited {proc.returncode}"
-        )
-        raise DiffInputError(f"{label}: {message}")
-    return proc.stdout
-
-
-def git_source(spec: str, cwd: Path, label: str | None = None) -> BuildSource:
-    """A git blob named ``REV:PATH``; trees, commits and missing paths are errors naming the revision."""
-    label = label or spec
-    kind = _git(["cat-file", "-t", spec], cwd, label).decode("ascii", "replace").strip()
-    if kind != "blob":
-        raise DiffInputError(f"{label}: is a git {kind}, not a file")
-    return parse_source(label, _git(["cat-file", "blob", spec], cwd, label))
 
 
 # -- engine --------------------------------------------------------------------------------
@@ -241,7 +166,7 @@ def _textconv(path: Path, engine: str | None) -> int:
         source = parse_source(str(path), raw)
         host = _boot(engine)
         side = compute_side(host, source, "this")
-    except DiffInputError as exc:
+    except (DiffInputError, BuildSourceError) as exc:
         sys.stdout.write(f"pob-ls: this version could not be computed: {_one_line(str(exc))}\n")
         sys.stdout.write(raw.decode("utf-8", "replace"))
         return 0

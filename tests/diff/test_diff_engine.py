@@ -19,7 +19,8 @@ import pytest
 
 from pob_ls.analysis.build_diff import diff_builds
 from pob_ls.analysis.diff_model import DiffSide
-from pob_ls.diff_command import compare, compute_side, diff_json, parse_source
+from pob_ls.build_sources import parse_source
+from pob_ls.diff_command import compare, compute_side, diff_json
 from pob_ls.engine.results import BuildResult
 from tests.conftest import engine_or_skip
 from tests.diff import edits

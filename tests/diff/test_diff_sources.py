@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pob_ls.build_sources import BuildSourceError, file_source, git_source, head_source, resolve_source
 from pob_ls.cli import main
-from pob_ls.diff_command import DiffInputError, file_source, git_source, head_source, resolve_source
 from pob_ls.document import encode_share_code
 from tests.diff import edits
 from tests.diff.gitrepo import Repo
@@ -112,7 +112,7 @@ def test_not_a_repository(tmp_path: Path, shared_builds: Path, capsys: pytest.Ca
     lonely.write_text(edits.base_text(shared_builds), encoding="utf-8")
     line = one_error(capsys, [str(lonely)])
     assert line.startswith(f"pob-ls: error: HEAD:{lonely}: ") and "not a git repository" in line
-    with pytest.raises(DiffInputError, match="not a git repository"):
+    with pytest.raises(BuildSourceError, match="not a git repository"):
         git_source("HEAD:b.pob", lonely.parent)
 
 
