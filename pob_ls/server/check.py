@@ -15,6 +15,12 @@ from typing import Any
 
 from pob_ls.document import PobDocument, parse_document
 from pob_ls.server import analysis_bridge as analysis
+from pob_ls.server.check_baseline import (
+    BaselineRun,
+    BaselineUsageError,
+    add_baseline_arguments,
+    baseline_usage_error,
+)
 from pob_ls.server.check_report import Reported, as_json, as_sarif, as_text, exit_code
 from pob_ls.server.engine_link import engine_files
 from pob_ls.server.settings import Settings
@@ -28,6 +34,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", help="PoB engine folder or installed version")
     parser.add_argument("--no-engine", action="store_true", help="only check the text (no PoB calculation)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="engine workers (default: CPUs, at most 4)")
+    add_baseline_arguments(parser)
 
 
 def build_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -76,7 +83,11 @@ def _report(path: Path, doc: PobDocument, finding: Any) -> Reported:
 
 
 async def _engine_findings(
-    docs: dict[Path, PobDocument], engine: str | None, jobs: int, settings: Settings
+    docs: dict[Path, PobDocument],
+    engine: str | None,
+    jobs: int,
+    settings: Settings,
+    baseline: BaselineRun | None = None,
 ) -> tuple[list[Reported], str | None, str | None]:
     """(findings, engine label, why there is no engine)."""
     from pob_ls.engine.discovery import find_engine
@@ -96,6 +107,12 @@ async def _engine_findings(
     except EngineRequestError as exc:
         return [], label, f"{label} failed to start: {exc}"
     out: list[Reported] = []
+    try:
+        if baseline is not None:
+            await baseline.validate(service)
+    except BaselineUsageError:
+        await service.stop()
+        raise
 
     async def one(path: Path, doc: PobDocument) -> None:
         uri = path.resolve().as_uri()
@@ -109,6 +126,8 @@ async def _engine_findings(
             service.close(uri)
         found = analysis.engine_findings(doc, result, settings.analysis_settings())
         out.extend(_report(path, doc, f) for f in found)
+        if baseline is not None:
+            await baseline.compare(service, path, uri, result)
 
     try:
         await asyncio.gather(*(one(path, doc) for path, doc in todo.items()))
@@ -118,6 +137,10 @@ async def _engine_findings(
 
 
 def run_check(args: argparse.Namespace) -> int:
+    usage = baseline_usage_error(args)
+    if usage is not None:
+        print(f"pob-ls: error: {usage}", file=sys.stderr)
+        return 2
     files, missing = build_files(args.paths)
     for raw in missing:
         print(f"pob-ls: error: {raw}: no such file or folder", file=sys.stderr)
@@ -134,17 +157,26 @@ def run_check(args: argparse.Namespace) -> int:
         doc = docs[path] = parse_document(text)
         findings.extend(_report(path, doc, f) for f in analysis.document_findings(doc))
     label: str | None = None
+    baseline = BaselineRun.read(args.baseline, args.fail_on, docs) if args.baseline else None
     if not args.no_engine and docs:
-        engine_found, label, why = asyncio.run(_engine_findings(docs, args.engine, args.jobs, Settings()))
+        try:
+            engine_found, label, why = asyncio.run(
+                _engine_findings(docs, args.engine, args.jobs, Settings(), baseline)
+            )
+        except BaselineUsageError as exc:
+            print(f"pob-ls: error: {exc}", file=sys.stderr)
+            return 2
         findings.extend(engine_found)
+        findings.extend(baseline.findings(docs) if baseline else [])
         if why is not None:
             print(f"pob-ls: error: {why}", file=sys.stderr)
             failed = True
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
+    extra = baseline.json_block() if baseline else None
     if args.format == "json":
-        print(as_json(findings, list(docs), label))
+        print(as_json(findings, list(docs), label, extra))
     elif args.format == "sarif":
-        print(as_sarif(findings, label))
+        print(as_sarif(findings, label, extra))
     else:
-        print(as_text(findings, len(docs)))
+        print(as_text(findings, len(docs), baseline.text_lines() if baseline else None))
     return exit_code(findings, failed)
