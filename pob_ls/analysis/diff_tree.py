@@ -62,6 +62,38 @@ def tree_changes(old: DiffSide, new: DiffSide) -> list[Change]:
         if node_id not in old_nodes and node_id not in new_masteries:
             changes.append(_node_change(new, ref, "added", old, new))
     changes.extend(_mastery_changes(old, new, old_masteries, new_masteries, old_effects, new_effects))
+    changes.extend(_engine_allocation_changes(old, new, old_nodes, new_nodes))
+    return changes
+
+
+def _engine_allocated(side: DiffSide) -> set[int] | None:
+    """The nodes PoB really allocated (it drops ids that are unknown or not connected), when known."""
+    facts = side.stats.get("facts")
+    nodes = facts.get("allocatedNodes") if isinstance(facts, dict) else None
+    return {int(n) for n in nodes} if isinstance(nodes, list) else None
+
+
+def _engine_allocation_changes(
+    old: DiffSide, new: DiffSide, old_nodes: dict[int, NodeRef], new_nodes: dict[int, NodeRef]
+) -> list[Change]:
+    """Nodes the text keeps on both sides but PoB allocates on one only: an edit cut or mended their path."""
+    old_alloc, new_alloc = _engine_allocated(old), _engine_allocated(new)
+    if old_alloc is None or new_alloc is None:
+        return []
+    changes: list[Change] = []
+    for node_id, ref in new_nodes.items():
+        if node_id not in old_nodes or (node_id in old_alloc) == (node_id in new_alloc):
+            continue
+        name = new.node_name(node_id)
+        fields = {"node_id": node_id, "node": name, "engine_only": True}
+        lines = (old.line(old_nodes[node_id].range), new.line(ref.range))
+        if node_id in old_alloc:
+            text = f"PoB no longer allocates {name} (still in the file: not connected)"
+            changes.append(Change("node", "removed", text, *lines, fields=fields))
+        else:
+            changes.append(
+                Change("node", "added", f"PoB now allocates {name} (connected again)", *lines, fields=fields)
+            )
     return changes
 
 

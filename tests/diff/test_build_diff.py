@@ -357,3 +357,22 @@ def test_unrelated_and_sparse_builds_compare_without_crashing(shared_builds: Pat
         for change in diff.changes:
             assert change.old_line is not None or change.new_line is not None
         render_build(new, "PoB test")
+
+
+def test_nodes_the_engine_drops_after_an_edit(base: str) -> None:
+    """Unallocating a node can cut the path to others: PoB drops them although the text keeps them."""
+    kept = [ref.node_id for ref in parse_document(base).tree.active().nodes]  # type: ignore[union-attr]
+    others = [n for n in kept if n != 2260]
+    names = {**NODES, others[5]: NodeInfo("Cut Off", "Notable")}
+    old = side(base, {**stats(), "facts": {"allocatedNodes": kept}}, names)
+    new = side(
+        edits.node_removed(base), {**stats(), "facts": {"allocatedNodes": others[:5] + others[6:]}}, names
+    )
+    changes = [c.to_json() for c in diff_builds(old, new).changes]
+    assert [(c["kind"], c["change"], c["text"]) for c in changes] == [
+        ("node", "removed", "unallocated Mine Damage"),
+        ("node", "removed", "PoB no longer allocates Cut Off (still in the file: not connected)"),
+    ]
+    assert changes[1]["engine_only"] is True and changes[1]["old_line"] == changes[1]["new_line"]
+    back = [c.text for c in diff_builds(new, old).changes]
+    assert "PoB now allocates Cut Off (connected again)" in back

@@ -74,8 +74,11 @@ def test_gem_level_lowers_dps_at_full_precision(sides: dict[str, DiffSide]) -> N
 
 
 def test_node_named_by_the_engine(sides: dict[str, DiffSide]) -> None:
-    [c] = diff_builds(sides["base"], sides["node_removed"]).changes
+    c, *dropped = diff_builds(sides["base"], sides["node_removed"]).changes
     assert c.text == "unallocated Mine Damage" and c.details == ("12% increased Mine Damage",)
+    # Mine Damage led to other nodes: PoB drops them although the file keeps their ids.
+    assert dropped and all(d.fields.get("engine_only") and d.change == "removed" for d in dropped)
+    assert all(d.text.startswith("PoB no longer allocates ") and "node " not in d.text for d in dropped)
     life = [s for s in diff_builds(sides["base"], sides["node_removed"]).stats if s.stat == "CombinedDPS"]
     assert life and life[0].delta < 0
 
