@@ -107,6 +107,12 @@ def _describe(changed: dict[str, list[str | None]], attributes: tuple[tuple[str,
     return ", ".join(f"{words[k]} {v[0] or 'unset'} -> {v[1] or 'unset'}" for k, v in changed.items())
 
 
+def _gem_where(gem: Gem, where: str) -> str:
+    """``Hatred in Herald of Purity + Hatred (Helmet)``; just the gem when it names its group alone."""
+    name = gem_name(gem)
+    return name if where == name else f"{name} in {where}"
+
+
 def _gem_changes(old: DiffSide, new: DiffSide, a: SocketGroup, b: SocketGroup) -> list[Change]:
     where = group_label(b)
     changes: list[Change] = []
@@ -124,7 +130,7 @@ def _gem_changes(old: DiffSide, new: DiffSide, a: SocketGroup, b: SocketGroup) -
                 Change(
                     "gem",
                     "changed",
-                    f"{gem_name(match)} in {where}: {_describe(changed, _GEM_ATTRIBUTES)}",
+                    f"{_gem_where(match, where)}: {_describe(changed, _GEM_ATTRIBUTES)}",
                     old.line(gem.range),
                     new.line(match.range),
                     fields={"gem": gem_name(match), "group": where, "attributes": changed},

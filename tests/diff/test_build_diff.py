@@ -376,3 +376,13 @@ def test_nodes_the_engine_drops_after_an_edit(base: str) -> None:
     assert changes[1]["engine_only"] is True and changes[1]["old_line"] == changes[1]["new_line"]
     back = [c.text for c in diff_builds(new, old).changes]
     assert "PoB now allocates Cut Off (connected again)" in back
+
+
+def test_gem_alone_in_an_unslotted_group_is_named_once() -> None:
+    tpl = (
+        '<PathOfBuilding><Build level="1" className="Scion"/><Skills activeSkillSet="1"><SkillSet id="1">'
+        '<Skill enabled="true"><Gem nameSpec="Fireball" skillId="Fireball" level="{}" quality="0" enabled="true"/>'
+        "</Skill></SkillSet></Skills></PathOfBuilding>"
+    )
+    [c] = diff_builds(side(tpl.format(20), stats()), side(tpl.format(10), stats())).changes
+    assert c.text == "Fireball: level 20 -> 10"
