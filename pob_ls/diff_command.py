@@ -38,8 +38,12 @@ class DiffInputError(Exception):
 
 
 def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("old", help="build file, share-code file, or REV:PATH; alone: compared with HEAD")
-    parser.add_argument("new", nargs="?", help="build file, share-code file, or REV:PATH")
+    parser.add_argument(
+        "old",
+        metavar="OLD",
+        help="build file, share-code file, or REV:PATH; alone: a file compared with HEAD",
+    )
+    parser.add_argument("new", metavar="NEW", nargs="?", help="build file, share-code file, or REV:PATH")
     parser.add_argument("--json", action="store_true", help="one JSON object: old, new, stats, changes")
     parser.add_argument("--engine", help="PoB engine folder or installed version")
     parser.add_argument(
