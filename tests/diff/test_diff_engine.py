@@ -222,3 +222,21 @@ def test_git_diff_through_textconv(repo: Repo) -> None:
     assert any(line.startswith("-Stats: Combined DPS: ") for line in removed)
     assert any(line.startswith("+Stats: Combined DPS: ") for line in added)
     assert not any("nodes=" in line for line in removed + added), "git showed the XML, not the rendering"
+
+
+def test_git_difftool_runs_the_diff(repo: Repo) -> None:
+    """The README's difftool line: git hands both versions to `pob-ls diff` as temporary files."""
+    command = (
+        f"'{sys.executable}' -c 'import sys; from pob_ls.cli import main; sys.exit(main(sys.argv[1:]))' diff"
+    )
+    proc = subprocess.run(
+        ["git", "difftool", "-y", "-x", command, "HEAD~1", "HEAD", "--", "b.pob"],
+        cwd=repo.root,
+        env=git_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Stats:" in proc.stdout and "      + +90 to maximum Life" in proc.stdout.splitlines()
