@@ -34,6 +34,20 @@ def line_changes(old: Item, new: Item) -> tuple[list[int], list[int]]:
     return removed, added
 
 
+def _rolls(item: Item) -> dict[int | None, float | None]:
+    return {r.mod_id: r.value for r in item.mod_ranges}
+
+
+def _roll_changes(a: Item, b: Item) -> list[str]:
+    """``<ModRange>`` values (where a variable mod rolled) that differ, as ``mod range 3: 0.5 -> 1``."""
+    old, new = _rolls(a), _rolls(b)
+    out = []
+    for mod_id in sorted({*old, *new}, key=lambda i: -1 if i is None else i):
+        if old.get(mod_id) != new.get(mod_id):
+            out.append(f"mod range {mod_id}: {old.get(mod_id, 'unset')} -> {new.get(mod_id, 'unset')}")
+    return out
+
+
 def _equipped(side: DiffSide) -> dict[str, tuple[Slot, Item]]:
     items = side.document.items
     if items is None:
@@ -88,7 +102,8 @@ def _item_change(
             None,
             fields={**extra, "old_item": item_label(a)},
         )
-    if _lines(a) == _lines(b):
+    rolls = _roll_changes(a, b)
+    if _lines(a) == _lines(b) and not rolls:
         return None
     removed, added = line_changes(a, b)
     old_name, new_name = item_label(a), item_label(b)
@@ -97,7 +112,7 @@ def _item_change(
     added_lines = [b.lines[j].text for j in added]
     old_line = old.line(a.lines[removed[0]].range if removed else a.range)
     new_line = new.line(b.lines[added[0]].range if added else b.range)
-    details = tuple([f"- {t}" for t in removed_lines] + [f"+ {t}" for t in added_lines])
+    details = tuple([f"- {t}" for t in removed_lines] + [f"+ {t}" for t in added_lines] + rolls)
     fields = {
         **extra,
         "old_item": old_name,

@@ -14,6 +14,7 @@ from pob_ls.analysis.build_diff import stat_number
 from pob_ls.analysis.diff_gear import item_label
 from pob_ls.analysis.diff_model import BuildDiff, DiffSide, SidebarDelta
 from pob_ls.analysis.diff_skills import gem_name, group_label
+from pob_ls.document import Item
 
 _NUMBER = re.compile(r"-?[\d,]*\.?\d+")
 _SECTION_TITLES = {"player": "Stats", "fullDPS": "Full DPS", "minion": "Minion"}
@@ -83,6 +84,14 @@ def render_diff(
     return "\n".join(lines)
 
 
+def _item_lines(item: Item) -> list[str]:
+    """The item's text, then where its variable mods rolled (``<ModRange>``), as the textconv shows them."""
+    out = [f"    {line.text}" for line in item.lines]
+    if item.mod_ranges:
+        out.append("    rolls: " + " ".join(f"{r.mod_id}={r.value}" for r in item.mod_ranges))
+    return out
+
+
 def render_build(side: DiffSide, engine_version: str) -> str:
     """One build as stable text: character, sidebar, gear, skills, tree, config, warnings."""
     stats, doc = side.stats, side.document
@@ -97,14 +106,14 @@ def render_build(side: DiffSide, engine_version: str) -> str:
         if item is None:
             continue
         lines.append(f"  {slot.name}: {item_label(item)}" + (" (active)" if slot.get_bool("active") else ""))
-        lines.extend(f"    {line.text}" for line in item.lines)
+        lines.extend(_item_lines(item))
     spec = doc.tree.active() if doc.tree else None
     lines += ["", "Jewels:"]
     for socket in sorted(spec.sockets if spec else [], key=lambda s: s.node_id or 0):
         item = items.item(socket.item_id) if items and socket.item_id else None
         if item is not None and socket.node_id is not None:
             lines.append(f"  {side.node_name(socket.node_id)} ({socket.node_id}): {item_label(item)}")
-            lines.extend(f"    {line.text}" for line in item.lines)
+            lines.extend(_item_lines(item))
     lines += ["", "Skills:"]
     skills = doc.skills.active() if doc.skills else None
     for group in skills.socket_groups if skills else []:

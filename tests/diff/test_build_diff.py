@@ -386,3 +386,15 @@ def test_gem_alone_in_an_unslotted_group_is_named_once() -> None:
     )
     [c] = diff_builds(side(tpl.format(20), stats()), side(tpl.format(10), stats())).changes
     assert c.text == "Fireball: level 20 -> 10"
+
+
+def test_item_roll_change_alone(base: str) -> None:
+    """Only a `<ModRange>` moved: the item text is the same, yet the item changed."""
+    gloves = base.index("Rune Vise")
+    start = base.index('<ModRange range="0.5" id="5"/>', gloves)
+    new_text = (
+        base[:start] + '<ModRange range="1" id="5"/>' + base[start + len('<ModRange range="0.5" id="5"/>') :]
+    )
+    [c] = diff_builds(side(base), side(new_text)).changes
+    assert (c.kind, c.change, c.fields["slot"]) == ("item", "changed", "Gloves")
+    assert c.details == ("mod range 5: 0.5 -> 1.0",)
