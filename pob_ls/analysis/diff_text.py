@@ -138,6 +138,9 @@ def render_build(side: DiffSide, engine_version: str) -> str:
             text += ": " + " / ".join(info.stats if info else ())
         rows.append(f"  {kind}: {text}")
     lines.extend(sorted(rows))
+    for override in spec.overrides if spec else []:
+        if override.node_id is not None:
+            lines.append(f"  Override: {side.node_name(override.node_id)}: {override.name}: {override.text}")
     lines += ["", "Config:"]
     config = doc.config.active() if doc.config else None
     for entry in sorted(config.inputs if config else [], key=lambda e: (e.name or "", e.is_placeholder)):

@@ -63,6 +63,36 @@ def tree_changes(old: DiffSide, new: DiffSide) -> list[Change]:
             changes.append(_node_change(new, ref, "added", old, new))
     changes.extend(_mastery_changes(old, new, old_masteries, new_masteries, old_effects, new_effects))
     changes.extend(_engine_allocation_changes(old, new, old_nodes, new_nodes))
+    changes.extend(_override_changes(old, new, old_spec, new_spec))
+    return changes
+
+
+def _override_changes(
+    old: DiffSide, new: DiffSide, old_spec: Spec | None, new_spec: Spec | None
+) -> list[Change]:
+    """Tattoos and other ``<Override>``s: a node's stats replaced by the file's text."""
+    a = {o.node_id: o for o in old_spec.overrides} if old_spec else {}
+    b = {o.node_id: o for o in new_spec.overrides} if new_spec else {}
+    changes: list[Change] = []
+    for node_id in dict.fromkeys([*a, *b]):
+        if node_id is None:
+            continue
+        oa, ob = a.get(node_id), b.get(node_id)
+        if oa is not None and ob is not None and (oa.name, oa.text) == (ob.name, ob.text):
+            continue
+        where = (new if ob else old).node_name(node_id)
+        fields = {"node_id": node_id, "override": [oa.name if oa else None, ob.name if ob else None]}
+        if oa is None and ob is not None:
+            text = f"{where}: overridden by {ob.name or 'an override'}"
+            changes.append(Change("node", "added", text, None, new.line(ob.range), fields=fields))
+        elif ob is None and oa is not None:
+            text = f"{where}: override {oa.name or ''} taken off".replace("  ", " ")
+            changes.append(Change("node", "removed", text, old.line(oa.range), None, fields=fields))
+        elif oa is not None and ob is not None:
+            text = f"{where}: override {oa.name} -> {ob.name}"
+            changes.append(
+                Change("node", "changed", text, old.line(oa.range), new.line(ob.range), fields=fields)
+            )
     return changes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -398,3 +399,22 @@ def test_item_roll_change_alone(base: str) -> None:
     [c] = diff_builds(side(base), side(new_text)).changes
     assert (c.kind, c.change, c.fields["slot"]) == ("item", "changed", "Gloves")
     assert c.details == ("mod range 5: 0.5 -> 1.0",)
+
+
+def test_tattoo_taken_off_and_changed(base: str) -> None:
+    m = re.search(r'\s*<Override dn="Tattoo of the Valako Stormrider".*?</Override>', base, re.S)
+    assert m is not None
+    names = {3656: NodeInfo("Lightning Resistance", "Normal")}
+    [off] = diff_builds(side(base, nodes=names), side(base.replace(m.group(), ""), nodes=names)).changes
+    assert (off.kind, off.change, off.text) == (
+        "node",
+        "removed",
+        "Lightning Resistance: override Tattoo of the Valako Stormrider taken off",
+    )
+    tattoo = m.group().replace("+6% to Lightning Resistance", "+6% to Fire Resistance")
+    other = edits.replace_once(base, m.group(), tattoo.replace("Valako Stormrider", "Ngamahu Warrior"))
+    [changed] = diff_builds(side(base, nodes=names), side(other, nodes=names)).changes
+    assert changed.change == "changed" and changed.fields["override"] == [
+        "Tattoo of the Valako Stormrider",
+        "Tattoo of the Ngamahu Warrior",
+    ]
