@@ -140,7 +140,8 @@ def render_build(side: DiffSide, engine_version: str) -> str:
     lines.extend(sorted(rows))
     for override in spec.overrides if spec else []:
         if override.node_id is not None:
-            lines.append(f"  Override: {side.node_name(override.node_id)}: {override.name}: {override.text}")
+            text = " / ".join(part.strip() for part in override.text.splitlines() if part.strip())
+            lines.append(f"  Override: {side.node_name(override.node_id)}: {override.name}: {text}")
     lines += ["", "Config:"]
     config = doc.config.active() if doc.config else None
     for entry in sorted(config.inputs if config else [], key=lambda e: (e.name or "", e.is_placeholder)):
