@@ -14,6 +14,7 @@ import sys
 
 from pob_ls import __version__
 from pob_ls.cli.check import add_check_command
+from pob_ls.cli.diff import add_diff_command
 from pob_ls.cli.engine import add_engine_subcommands
 from pob_ls.cli.errors import ERROR_EXIT, UserError
 from pob_ls.cli.serve import add_serve_command
@@ -26,10 +27,11 @@ __all__ = ["ERROR_EXIT", "UserError", "build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pob-ls", description="Path of Building language server and tools")
     parser.add_argument("--version", action="version", version=f"pob-ls {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,stats,check,engine}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,stats,check,diff,engine}")
     add_stats_command(sub)
     add_serve_command(sub)
     add_check_command(sub)
+    add_diff_command(sub)
     add_engine_subcommands(sub)
     return parser
 

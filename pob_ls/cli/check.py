@@ -13,6 +13,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pob_ls.cli.check_baseline import (
+    BaselineRun,
+    BaselineUsageError,
+    Threshold,
+    add_baseline_arguments,
+    baseline_usage_error,
+)
 from pob_ls.cli.check_report import Reported, as_json, as_sarif, as_text, exit_code
 from pob_ls.document import PobDocument, parse_document
 from pob_ls.server import analysis_bridge as analysis
@@ -36,6 +43,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", help="PoB engine folder or installed version")
     parser.add_argument("--no-engine", action="store_true", help="only check the text (no PoB calculation)")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="engine workers (default: CPUs, at most 4)")
+    add_baseline_arguments(parser)
 
 
 def build_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -84,7 +92,11 @@ def _report(path: Path, doc: PobDocument, finding: Any) -> Reported:
 
 
 async def _engine_findings(
-    docs: dict[Path, PobDocument], engine: str | None, jobs: int, settings: Settings
+    docs: dict[Path, PobDocument],
+    engine: str | None,
+    jobs: int,
+    settings: Settings,
+    baseline: BaselineRun | None = None,
 ) -> tuple[list[Reported], str | None, str | None]:
     """(findings, engine label, why there is no engine)."""
     from pob_ls.engine.provisioning import EngineError, find_engine
@@ -103,6 +115,12 @@ async def _engine_findings(
     except EngineRequestError as exc:
         return [], label, f"{label} failed to start: {exc}"
     out: list[Reported] = []
+    try:
+        if baseline is not None:
+            await baseline.validate(service)
+    except BaselineUsageError:
+        await service.stop()
+        raise
 
     async def one(path: Path, doc: PobDocument) -> None:
         uri = path.resolve().as_uri()
@@ -116,6 +134,8 @@ async def _engine_findings(
             service.close(uri)
         found = analysis.engine_findings(doc, result, settings.analysis_settings())
         out.extend(_report(path, doc, f) for f in found)
+        if baseline is not None:
+            await baseline.compare(service, path, uri, result)
 
     try:
         await asyncio.gather(*(one(path, doc) for path, doc in todo.items()))
@@ -126,7 +146,13 @@ async def _engine_findings(
 
 def cmd_check(args: argparse.Namespace) -> int:
     return run_check(
-        args.paths, output=args.format, engine=args.engine, use_engine=not args.no_engine, jobs=args.jobs
+        args.paths,
+        output=args.format,
+        engine=args.engine,
+        use_engine=not args.no_engine,
+        jobs=args.jobs,
+        baseline=args.baseline,
+        fail_on=args.fail_on,
     )
 
 
@@ -137,8 +163,18 @@ def run_check(
     engine: str | None = None,
     use_engine: bool = True,
     jobs: int = 0,
+    baseline: str | None = None,
+    fail_on: list[Threshold] | None = None,
 ) -> int:
-    """Check build files (and folders of them); print the report in `output` format; the exit code."""
+    """Check build files (and folders of them); print the report in `output` format; the exit code.
+
+    `baseline` (a git revision) compares each build with its version there; `fail_on` thresholds
+    on those deltas become error findings."""
+    thresholds = list(fail_on or [])
+    usage = baseline_usage_error(baseline, thresholds, use_engine)
+    if usage is not None:
+        print(f"pob-ls: error: {usage}", file=sys.stderr)
+        return 2
     files, missing = build_files(paths)
     for raw in missing:
         print(f"pob-ls: error: {raw}: no such file or folder", file=sys.stderr)
@@ -155,17 +191,24 @@ def run_check(
         doc = docs[path] = parse_document(text)
         findings.extend(_report(path, doc, f) for f in analysis.document_findings(doc))
     label: str | None = None
+    run = BaselineRun.read(baseline, thresholds, docs) if baseline else None
     if use_engine and docs:
-        engine_found, label, why = asyncio.run(_engine_findings(docs, engine, jobs, Settings()))
+        try:
+            engine_found, label, why = asyncio.run(_engine_findings(docs, engine, jobs, Settings(), run))
+        except BaselineUsageError as exc:
+            print(f"pob-ls: error: {exc}", file=sys.stderr)
+            return 2
         findings.extend(engine_found)
+        findings.extend(run.findings(docs) if run else [])
         if why is not None:
             print(f"pob-ls: error: {why}", file=sys.stderr)
             failed = True
     findings.sort(key=lambda f: (str(f.path), f.line, f.column, f.code))
+    extra = run.json_block() if run else None
     if output == "json":
-        print(as_json(findings, list(docs), label))
+        print(as_json(findings, list(docs), label, extra))
     elif output == "sarif":
-        print(as_sarif(findings, label))
+        print(as_sarif(findings, label, extra))
     else:
-        print(as_text(findings, len(docs)))
+        print(as_text(findings, len(docs), run.text_lines() if run else None))
     return exit_code(findings, failed)

@@ -51,28 +51,30 @@ def exit_code(findings: list[Reported], failed: bool = False) -> int:
     return 1 if any(f.severity == "warning" for f in findings) else 0
 
 
-def as_text(findings: list[Reported], files: int) -> str:
+def as_text(findings: list[Reported], files: int, baseline: list[str] | None = None) -> str:
     lines = [f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.message} [{f.code}]" for f in findings]
+    lines.extend(baseline or [])
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SARIF_LEVELS}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no problems"
     lines.append(f"{files} build file{'s' if files != 1 else ''} checked: {summary}")
     return "\n".join(lines)
 
 
-def as_json(findings: list[Reported], files: list[Path], engine: str | None) -> str:
-    return json.dumps(
-        {
-            "engine": engine,
-            "files": [str(p) for p in files],
-            "findings": [f.to_json() for f in findings],
-            "exitCode": exit_code(findings),
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
+def as_json(
+    findings: list[Reported], files: list[Path], engine: str | None, baseline: dict[str, Any] | None = None
+) -> str:
+    out: dict[str, Any] = {
+        "engine": engine,
+        "files": [str(p) for p in files],
+        "findings": [f.to_json() for f in findings],
+        "exitCode": exit_code(findings),
+    }
+    if baseline is not None:
+        out["baseline"] = baseline
+    return json.dumps(out, indent=2, ensure_ascii=False)
 
 
-def as_sarif(findings: list[Reported], engine: str | None) -> str:
+def as_sarif(findings: list[Reported], engine: str | None, baseline: dict[str, Any] | None = None) -> str:
     rules = sorted({f.code for f in findings})
     results = [
         {
@@ -104,9 +106,8 @@ def as_sarif(findings: list[Reported], engine: str | None) -> str:
     }
     if engine:
         driver["properties"] = {"engine": engine}
-    log = {
-        "version": "2.1.0",
-        "$schema": SARIF_SCHEMA,
-        "runs": [{"tool": {"driver": driver}, "results": results}],
-    }
+    run: dict[str, Any] = {"tool": {"driver": driver}, "results": results}
+    if baseline is not None:
+        run["properties"] = {"baseline": baseline}
+    log = {"version": "2.1.0", "$schema": SARIF_SCHEMA, "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False)

@@ -236,4 +236,32 @@ function M.catalog()
 	return { gems = gems, config = config, treeVersions = treeVersionList }
 end
 
+-- The stat names a build can save (<PlayerStat>, <MinionStat>): PoB's own display lists, for
+-- checking names the user gives (`pob-ls check --fail-on`).
+function M.statNames()
+	local displayStats, minionDisplayStats, extraSaveStats = LoadModule("Modules/BuildDisplayStats")
+	local player, minion, seen = {}, {}, {}
+	for _, statData in ipairs(displayStats) do
+		local name = statData.stat and statData.stat .. (statData.childStat or "")
+		if name and not seen[name] then
+			seen[name] = true
+			player[#player + 1] = name
+		end
+	end
+	for _, name in ipairs(extraSaveStats or {}) do
+		if not seen[name] then
+			seen[name] = true
+			player[#player + 1] = name
+		end
+	end
+	for _, statData in ipairs(minionDisplayStats) do
+		if statData.stat then
+			minion[#minion + 1] = statData.stat
+		end
+	end
+	table.sort(player)
+	table.sort(minion)
+	return { player = player, minion = minion }
+end
+
 return M
