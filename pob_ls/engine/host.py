@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import fnmatch
+import hashlib
 import os
 import re
 import time
@@ -21,6 +22,7 @@ from typing import Any
 from lupa import luajit21
 
 from pob_ls.engine.layout import EngineError, EngineFiles, EngineLayout, tree_data_absent
+from pob_ls.engine.lua_syntax import TRANSLATOR_VERSION, LuaSyntaxError, translate
 from pob_ls.engine.paths import engine_cache_dir
 from pob_ls.engine.results import BuildResult, problems_from_lua, result_from_lua
 
@@ -49,6 +51,7 @@ class BootInfo:
     boot_seconds: float
     jit_options: tuple[str, ...]
     pinned: dict[str, int] = field(default_factory=dict)
+    translation: dict[str, int] = field(default_factory=dict)  # chunks translated / read from the cache
 
 
 def _deny_attributes(obj: object, name: object, is_setting: bool) -> object:
@@ -65,6 +68,8 @@ class _Sandbox:
     def __init__(self, cache_dir: Path, engine_root: Path | None = None) -> None:
         self.cache_dir = cache_dir.resolve()
         self.engine_root = engine_root.resolve() if engine_root is not None else None
+        self.translated = 0  # chunks run through the translator (not from the cache)
+        self.cache_hits = 0
 
     def _inside_cache(self, path: bytes | str) -> Path:
         p = Path(os.fsdecode(path)).resolve()
@@ -109,6 +114,35 @@ class _Sandbox:
     @staticmethod
     def deflate(data: bytes) -> bytes:
         return zlib.compress(data, 9)
+
+    # -- translating loader (issue #11): chunks in LuaJIT's 2026 syntax -------------------------
+
+    def translate_chunk(self, source: bytes, chunkname: bytes) -> tuple[bytes | None, bytes | None]:
+        """A chunk plain LuaJIT rejected, in plain LuaJIT 2.1 (cached by content hash), or (None, error).
+
+        (None, None) when translating changes nothing: the compiler's own error then stands."""
+        digest = hashlib.sha256(source).hexdigest()
+        cached = self.cache_dir / "translated" / f"{digest}-v{TRANSLATOR_VERSION}.lua"
+        try:
+            out = cached.read_bytes()
+            self.cache_hits += 1
+            return out, None
+        except OSError:
+            pass
+        text = source.decode("latin-1")  # byte-exact: Lua source is bytes
+        try:
+            result = translate(text, os.fsdecode(chunkname))
+        except LuaSyntaxError as exc:
+            return None, str(exc).encode("utf-8", "replace")
+        self.translated += 1
+        if result == text:
+            return None, None
+        out = result.encode("latin-1")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(out)
+        os.replace(tmp, cached)
+        return out, None
 
     def file_search(self, pattern: bytes, overlay_pattern: bytes, dir_only: bool) -> list[dict[bytes, Any]]:
         """SimpleGraphic's NewFileSearch: files matching a glob, the cache overlay winning over the engine."""
@@ -188,6 +222,7 @@ class PobHost:
                 b"remove_file": sb.remove_file,
                 b"inflate": sb.inflate,
                 b"deflate": sb.deflate,
+                b"translate_chunk": sb.translate_chunk,
                 b"file_search": self._lua_file_search,
             }
         )
@@ -210,6 +245,7 @@ class PobHost:
             boot_seconds=time.perf_counter() - start,
             jit_options=tuple(jit_options),
             pinned=_to_python(pinned) if pinned is not None else {},
+            translation={"translated": sb.translated, "cache_hits": sb.cache_hits},
         )
 
     def _lua_file_search(self, pattern: bytes, overlay_pattern: bytes, dir_only: bool) -> object:
@@ -282,6 +318,10 @@ class PobHost:
         lines = [str(_decode(log[i])) for i in range(1, len(log) + 1)]
         self.lua.execute("pobls_host.log = {}")
         return lines
+
+    def translation_stats(self) -> dict[str, int]:
+        """Chunks run through the 2026-syntax translator so far, and chunks read from its cache."""
+        return {"translated": self._sandbox.translated, "cache_hits": self._sandbox.cache_hits}
 
     def memory_used(self) -> int:
         return int(self.lua.get_memory_used() or 0)
