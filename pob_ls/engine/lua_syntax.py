@@ -70,6 +70,7 @@ UNSUPPORTED_OPS = {
     "->": "short function expression '->'",
 }
 # Longest first: the scanner tries them in this order.
+# fmt: off
 OPERATORS = sorted(
     [
         *COMPOUND_OPS,
@@ -82,6 +83,7 @@ OPERATORS = sorted(
     key=len,
     reverse=True,
 )
+# fmt: on
 TEMP_PREFIX = "__pobls_"
 
 _NEWLINE = re.compile(r"\r\n|\n\r|\r|\n")
