@@ -67,7 +67,13 @@ TARGETS: list[tuple[str, str | None, str | None]] = [
     ("t\n[\nc('K', 1)\n]", "t", "c('K', 1)"),
     ("c('P', t)['s'][1]", "c('P', t)['s']", "1"),
 ]
-WRAPS = ("{}", "do {} end", "if true then {} end", "for _i = 1, 1 do {} end", "local _f = function() {} end _f()")
+WRAPS = (
+    "{}",
+    "do {} end",
+    "if true then {} end",
+    "for _i = 1, 1 do {} end",
+    "local _f = function() {} end _f()",
+)
 
 
 @dataclass
