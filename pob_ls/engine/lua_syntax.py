@@ -22,6 +22,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple, NoReturn
 
 # Bump when the translation of any input may change: cached translations are keyed by it.
 TRANSLATOR_VERSION = 1
@@ -87,15 +88,26 @@ OPERATORS = sorted(
 TEMP_PREFIX = "__pobls_"
 
 _NEWLINE = re.compile(r"\r\n|\n\r|\r|\n")
-_SPACE = re.compile(r"[ \t\f\v]+")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER_RUN = re.compile(r"(?:\.?[0-9])(?:[eEpP][+-]|[A-Za-z0-9_.])*")
 _DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _HEX = re.compile(r"0[xX](?:[0-9A-Fa-f]+\.?[0-9A-Fa-f]*|\.[0-9A-Fa-f]+)(?:[pP][+-]?[0-9]+)?")
 _BINARY = re.compile(r"0[bB][01]+")
 _INT_SUFFIX = re.compile(r"[uU]?[lL][lL]")
 _LONG_OPEN = re.compile(r"\[(=*)\[")
-_OPERATOR = re.compile("|".join(re.escape(o) for o in OPERATORS))
+_STRING_BODY = r"(?:[^{q}\\\r\n]|\\(?:z\s*|\r\n|\n\r|[\s\S]))*"
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<space>[ \t\f\v]+)",
+            r"(?P<newline>\r\n|\n\r|\r|\n)",
+            r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)",
+            r"(?P<number>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)",
+            r"(?P<long>--\[=*\[|\[=*\[)",
+            r"(?P<comment>--[^\r\n]*)",
+            '(?P<string>"' + _STRING_BODY.format(q='"') + "\"|'" + _STRING_BODY.format(q="'") + "')",
+            "(?P<op>" + "|".join(re.escape(o) for o in OPERATORS) + ")",
+        ]
+    )
+)
 
 
 class LuaSyntaxError(Exception):
@@ -107,8 +119,7 @@ class LuaSyntaxError(Exception):
         self.line = line
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token: kind is name, keyword, number, string, longstring, comment, op or eof."""
 
     kind: str
@@ -121,6 +132,7 @@ class Token:
 def tokenize(source: str, chunkname: str = "?", *, comments: bool = True) -> list[Token]:
     """All tokens of `source` (comments included unless `comments=False`), ending with an eof token."""
     out: list[Token] = []
+    append = out.append
     pos, line, n = 0, 1, len(source)
     if source.startswith("\ufeff"):  # a UTF-8 BOM, as text or as latin-1 decoded bytes
         pos = 1
@@ -130,58 +142,52 @@ def tokenize(source: str, chunkname: str = "?", *, comments: bool = True) -> lis
         m = _NEWLINE.search(source, pos)
         end = m.start() if m else n
         if comments:
-            out.append(Token("comment", source[pos:end], pos, end, line))
+            append(Token("comment", source[pos:end], pos, end, line))
         pos = end
-    while True:
-        m = _SPACE.match(source, pos)
-        if m:
-            pos = m.end()
-        if pos >= n:
-            out.append(Token("eof", "", n, n, line))
-            return out
-        c = source[pos]
-        if c in "\r\n":
-            m = _NEWLINE.match(source, pos)
-            assert m is not None
-            pos = m.end()
-            line += 1
+    match = _TOKEN.match
+    while pos < n:
+        m = match(source, pos)
+        if m is None:
+            _token_error(source, pos, line, chunkname)
+        kind, text, start, pos = m.lastgroup, m.group(), pos, m.end()
+        if kind == "space":
             continue
-        start, start_line = pos, line
-        if c.isascii() and (c.isalpha() or c == "_"):
-            m = _NAME.match(source, pos)
-            assert m is not None
-            word = m.group()
-            pos = m.end()
-            out.append(Token("keyword" if word in KEYWORDS else "name", word, start, pos, line))
-        elif "0" <= c <= "9" or (c == "." and pos + 1 < n and "0" <= source[pos + 1] <= "9"):
-            m = _NUMBER_RUN.match(source, pos)
-            assert m is not None
-            pos = m.end()
-            out.append(Token("number", source[start:pos], start, pos, line))
-            _check_number(source[start:pos], chunkname, line)
-        elif c in "\"'":
-            pos, line = _scan_string(source, pos, line, chunkname)
-            out.append(Token("string", source[start:pos], start, pos, start_line))
-        elif c == "[" and (m := _LONG_OPEN.match(source, pos)):
-            pos, line = _scan_long(source, m, line, chunkname, "string")
-            out.append(Token("longstring", source[start:pos], start, pos, start_line))
-        elif c == "-" and source.startswith("--", pos):
-            m = _LONG_OPEN.match(source, pos + 2)
-            if m:
-                pos, line = _scan_long(source, m, line, chunkname, "comment")
-            else:
-                nl = _NEWLINE.search(source, pos)
-                pos = nl.start() if nl else n
-            if comments:
-                out.append(Token("comment", source[start:pos], start, pos, start_line))
-        else:
-            m = _OPERATOR.match(source, pos)
-            if not m:
-                raise LuaSyntaxError(chunkname, line, f"unexpected character {c!r}")
-            if m.group() == "[" and source.startswith("[=", pos):
+        if kind == "newline":
+            line += 1
+        elif kind == "name":
+            append(Token("keyword" if text in KEYWORDS else "name", text, start, pos, line))
+        elif kind == "op":
+            if text == "[" and source.startswith("[=", start):
                 raise LuaSyntaxError(chunkname, line, "invalid long string delimiter")
-            pos = m.end()
-            out.append(Token("op", m.group(), start, pos, line))
+            append(Token("op", text, start, pos, line))
+        elif kind == "number":
+            _check_number(text, chunkname, line)
+            append(Token("number", text, start, pos, line))
+        elif kind == "string":
+            append(Token("string", text, start, pos, line))
+            if "\\" in text:  # an escaped line break continues the string on the next line
+                line += len(_NEWLINE.findall(text))
+        elif kind == "comment":
+            if comments:
+                append(Token("comment", text, start, pos, line))
+        else:  # a long bracket opens: string or comment
+            what = "comment" if text.startswith("--") else "string"
+            lm = _LONG_OPEN.match(source, start + 2 if what == "comment" else start)
+            assert lm is not None
+            pos, end_line = _scan_long(source, lm, line, chunkname, what)
+            if what == "string":
+                append(Token("longstring", source[start:pos], start, pos, line))
+            elif comments:
+                append(Token("comment", source[start:pos], start, pos, line))
+            line = end_line
+    append(Token("eof", "", n, n, line))
+    return out
+
+
+def _token_error(source: str, pos: int, line: int, chunkname: str) -> NoReturn:
+    if source[pos] in "\"'":
+        _scan_string(source, pos, line, chunkname)  # raises, naming the string's line
+    raise LuaSyntaxError(chunkname, line, f"unexpected character {source[pos]!r}")
 
 
 def _check_number(text: str, chunkname: str, line: int) -> None:
