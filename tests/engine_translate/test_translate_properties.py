@@ -92,7 +92,7 @@ class Statement:
 
     def expansion(self) -> str:
         text, prefix, key = TARGETS[self.target]
-        if prefix is None:
+        if prefix is None or key is None:
             body = f"{text} = {text} {self.op} ({self.rhs})"
         else:
             p, k = "__pobls_p", "__pobls_k"  # the translator's names, so error messages compare too
