@@ -596,6 +596,8 @@ class Parser:
         value: list[Piece] = [self.newlines(last.end, v_first.start), " (", (v_first.start, v_last.end), ")"]
         if target.kind == "name":
             pieces: list[Piece] = [first.text, " = ", first.text, " " + binop, *value]
+            if self.check("("):  # `x = x + (1)` then `(f)()` would read as a call of `(1)`
+                pieces = ["do ", *pieces, " end"]
         else:
             p_last = toks[target.prefix_end]
             prefix: Piece = (first.start, p_last.end)

@@ -210,6 +210,13 @@ def test_statement_separators_comments_and_newlines() -> None:
     assert run(out) == (8, "2z8")
 
 
+def test_a_statement_starting_with_a_parenthesis_after_a_compound() -> None:
+    src = "local n, t = 0, {a = 0}\nlocal function f() n = n + 10 end\nn += 1\n(f)()\nt.a += 2 (f)() return n, t.a"
+    out = translate(src)
+    same_lines(src, out)
+    assert run(out) == (21, 2)
+
+
 def test_nested_blocks_and_functions() -> None:
     src = """
 local n = 0
