@@ -130,18 +130,24 @@ class _Sandbox:
         except OSError:
             pass
         text = source.decode("latin-1")  # byte-exact: Lua source is bytes
+        name = os.fsdecode(chunkname)
         try:
-            result = translate(text, os.fsdecode(chunkname))
+            result = translate(text, name)
         except LuaSyntaxError as exc:
             return None, str(exc).encode("utf-8", "replace")
+        except Exception as exc:  # a translator bug must not become a Python traceback in Lua
+            return None, f"{name}: pob-ls's translator failed: {exc!r}".encode("utf-8", "replace")
         self.translated += 1
         if result == text:
             return None, None
         out = result.encode("latin-1")
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(out)
-        os.replace(tmp, cached)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(out)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # an unwritable cache only costs the translation again next time
         return out, None
 
     def file_search(self, pattern: bytes, overlay_pattern: bytes, dir_only: bool) -> list[dict[bytes, Any]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple, NoReturn
@@ -788,8 +789,19 @@ def _continues_expression(tok: Token) -> bool:
     return tok.kind == "op" and (tok.text in ("=", ",", ".", "[", ":", "(", "{") or tok.text in COMPOUND_OPS)
 
 
+# LuaJIT itself stops at 200 syntax levels; each costs the parser up to ~5 Python frames.
+MIN_RECURSION_LIMIT = 4000
+
+
 def translate(source: str, chunkname: str = "?") -> str:
     """`source` rewritten in plain LuaJIT 2.1, line for line. Raises LuaSyntaxError."""
     parser = Parser(source, chunkname)
-    parser.chunk()
-    return parser.render()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, MIN_RECURSION_LIMIT))
+    try:
+        parser.chunk()
+        return parser.render()
+    except RecursionError:
+        raise LuaSyntaxError(chunkname, parser.tok.line, "nesting too deep for pob-ls's translator") from None
+    finally:
+        sys.setrecursionlimit(limit)

@@ -301,6 +301,15 @@ def test_unknown_constructs_name_chunk_line_and_construct(src: str, construct: s
         translate("local a, b, x\n\n" + src, "Classes/Thing.lua")
 
 
+def test_deep_nesting() -> None:
+    deep = "local x = 1 x += " + "(" * 150 + "1" + ")" * 150 + " return x"
+    assert run(translate(deep)) == 2
+    chain = "local s = '' s ..= " + " .. ".join(["'a'"] * 190) + " return #s"
+    assert run(translate(chain)) == 190
+    with pytest.raises(LuaSyntaxError, match="nesting too deep"):
+        translate("x = " + "(" * 5000 + "1" + ")" * 5000, "deep")
+
+
 def test_local_count_limit_is_not_hit_by_temporaries() -> None:
     names = [f"v{i}" for i in range(195)]
     src = f"local t = {{a = 1}} local {', '.join(names)}\n" + "t.a += 1 " * 50 + "t['a'] += 1 return t.a"
