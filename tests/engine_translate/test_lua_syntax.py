@@ -254,6 +254,21 @@ for _, v in ipairs({1, 2, 3}) do if v == 2 then continue end s += 1 return s end
     assert run(out) == expected + 4000 + 1
 
 
+def test_continue_in_repeat_until() -> None:
+    src = """
+local i, s = 0, 0
+repeat
+  i += 1
+  if i % 2 == 0 then do local skip = i continue end end
+  s += i
+until i >= 9
+return s
+"""
+    out = translate(src)
+    same_lines(src, out)
+    assert run(out) == 1 + 3 + 5 + 7 + 9
+
+
 def test_continue_as_a_variable_is_left_alone() -> None:
     src = "local continue = 1 continue = continue + 1 local t = {continue = continue} return t.continue"
     assert translate(src) == src
@@ -288,7 +303,10 @@ def test_a_compound_in_a_function_argument_inside_a_compound() -> None:
         ("a += 1, 2", "compound assignment '+=' takes one value"),
         ("f() += 1", "cannot apply '+=' to this expression"),
         ("(a) += 1", "cannot apply '+=' to this expression"),
-        ("repeat continue until true", "'continue' inside repeat-until"),
+        (
+            "repeat local q = 1 if a then continue end until q",
+            "'continue' in a repeat-until whose body declares",
+        ),
         ("continue", "'continue' outside a loop"),
         ("for i = 1, 2 do local f = function() continue end end", "'continue' outside a loop"),
         ("local __pobls_p = 1", "reserved for the translator"),
