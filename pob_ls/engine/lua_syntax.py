@@ -12,7 +12,7 @@ in number literals. Refused with a `LuaSyntaxError` naming the chunk, the line a
 bitwise operators and their compound forms, `//`, `?:`, `?.`, `??`, short function expressions,
 compound assignment to several targets, and `continue` in a `repeat`-`until` whose own block declares
 locals (`until` sees them, and the jump could skip their initialisation). Upstream's table (#1475)
-has no `^=`; it is translated anyway (as `a = a ^ (b)`), since the brief for pob-ls asks for it.
+has no `^=`; it is translated anyway (as `a = a ^ (b)`), as issue #11 lists it.
 
 The output keeps every token on its original line (expansions sit on the statement's own lines), so
 PoB's error messages and our diagnostics point at the right lines.
