@@ -7,6 +7,7 @@ hard links, rewritten ones new files). Booting PoB costs seconds: one host serve
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,7 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, An
     before = fingerprint(dest)
     yield dest, report, before
     assert fingerprint(dest) == before, "the stand-in engine folder changed"
+    shutil.rmtree(dest)  # a full copy when hard links are not possible: do not leave 360 MB behind
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +131,11 @@ def test_unknown_syntax_stops_the_boot_naming_file_line_and_construct(
     lines[9] += " local _pobls_probe = a ?? b"  # line 10
     main.unlink()
     main.write_text("\n".join(lines), encoding="latin-1")
-    with pytest.raises(EngineError, match=r"Modules/Main\.lua:10: .*nil-coalescing operator '\?\?'"):
-        PobHost(detect_layout(broken), cache_dir=tmp_path / "cache")
+    try:
+        with pytest.raises(EngineError, match=r"Modules/Main\.lua:10: .*nil-coalescing operator '\?\?'"):
+            PobHost(detect_layout(broken), cache_dir=tmp_path / "cache")
+    finally:
+        shutil.rmtree(broken)
 
 
 def test_plain_engine_pays_nothing_and_loader_errors_are_clear(tmp_path: Path) -> None:
