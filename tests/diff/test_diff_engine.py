@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pob_ls.engine.host import BuildResult
 
 from pob_ls.analysis.build_diff import diff_builds
 from pob_ls.analysis.diff_model import DiffSide
 from pob_ls.cli.diff import compare, compute_side, diff_json
+from pob_ls.engine.host import BuildResult
 from pob_ls.server.build_sources import parse_source
 from tests.conftest import engine_or_skip
 from tests.diff import edits

@@ -47,6 +47,7 @@ class BootInfo:
     boot_seconds: float
     jit_options: tuple[str, ...]
     pinned: dict[str, int] = field(default_factory=dict)
+    translation: dict[str, int] = field(default_factory=dict)  # chunks translated / read from the cache
 
 
 def _read_glue(name: str) -> str:
@@ -103,6 +104,7 @@ class PobHost:
                 b"remove_file": sb.remove_file,
                 b"inflate": sb.inflate,
                 b"deflate": sb.deflate,
+                b"translate_chunk": sb.translate_chunk,
                 b"file_search": self._lua_file_search,
             }
         )
@@ -125,6 +127,7 @@ class PobHost:
             boot_seconds=time.perf_counter() - start,
             jit_options=tuple(jit_options),
             pinned=_to_python(pinned) if pinned is not None else {},
+            translation={"translated": sb.translated, "cache_hits": sb.cache_hits},
         )
 
     def _lua_file_search(self, pattern: bytes, overlay_pattern: bytes, dir_only: bool) -> object:
@@ -197,6 +200,10 @@ class PobHost:
         lines = [str(_decode(log[i])) for i in range(1, len(log) + 1)]
         self.lua.execute("pobls_host.log = {}")
         return lines
+
+    def translation_stats(self) -> dict[str, int]:
+        """Chunks run through the 2026-syntax translator so far, and chunks read from its cache."""
+        return {"translated": self._sandbox.translated, "cache_hits": self._sandbox.cache_hits}
 
     def memory_used(self) -> int:
         return int(self.lua.get_memory_used() or 0)

@@ -7,10 +7,13 @@ file-system helpers confined to the engine's cache folder (listing also the engi
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import zlib
 from pathlib import Path
 from typing import Any
+
+from pob_ls.engine.host.lua_syntax import TRANSLATOR_VERSION, LuaSyntaxError, translate
 
 #: The most PoB's Inflate may produce from one stream (build codes are far smaller).
 MAX_INFLATE = 512 * 1024 * 1024
@@ -27,6 +30,8 @@ class Sandbox:
     def __init__(self, cache_dir: Path, engine_root: Path | None = None) -> None:
         self.cache_dir = cache_dir.resolve()
         self.engine_root = engine_root.resolve() if engine_root is not None else None
+        self.translated = 0  # chunks run through the translator (not from the cache)
+        self.cache_hits = 0
 
     def _inside_cache(self, path: bytes | str) -> Path:
         p = Path(os.fsdecode(path)).resolve()
@@ -71,6 +76,41 @@ class Sandbox:
     @staticmethod
     def deflate(data: bytes) -> bytes:
         return zlib.compress(data, 9)
+
+    # -- translating loader (issue #11): chunks in LuaJIT's 2026 syntax -------------------------
+
+    def translate_chunk(self, source: bytes, chunkname: bytes) -> tuple[bytes | None, bytes | None]:
+        """A chunk plain LuaJIT rejected, in plain LuaJIT 2.1 (cached by content hash), or (None, error).
+
+        (None, None) when translating changes nothing: the compiler's own error then stands."""
+        digest = hashlib.sha256(source).hexdigest()
+        cached = self.cache_dir / "translated" / f"{digest}-v{TRANSLATOR_VERSION}.lua"
+        try:
+            out = cached.read_bytes()
+            self.cache_hits += 1
+            return out, None
+        except OSError:
+            pass
+        text = source.decode("latin-1")  # byte-exact: Lua source is bytes
+        name = os.fsdecode(chunkname)
+        try:
+            result = translate(text, name)
+        except LuaSyntaxError as exc:
+            return None, str(exc).encode("utf-8", "replace")
+        except Exception as exc:  # a translator bug must not become a Python traceback in Lua
+            return None, f"{name}: pob-ls's translator failed: {exc!r}".encode("utf-8", "replace")
+        self.translated += 1
+        if result == text:
+            return None, None
+        out = result.encode("latin-1")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(out)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # an unwritable cache only costs the translation again next time
+        return out, None
 
     def file_search(self, pattern: bytes, overlay_pattern: bytes, dir_only: bool) -> list[dict[bytes, Any]]:
         """SimpleGraphic's NewFileSearch: files matching a glob, the cache overlay winning over the engine."""

@@ -19,6 +19,7 @@ package.loaded.python = nil
 
 local real_open = io.open
 local real_loadfile = loadfile
+local real_load = load
 local s_format = string.format
 local t_insert = table.insert
 
@@ -178,12 +179,37 @@ os.tmpname = nil
 os.getenv = function() return nil end
 os.setlocale = function() return "C" end
 
-function loadfile(path, ...)
+-- The translating loader (issue #11): a chunk plain LuaJIT rejects is handed to Python, which
+-- rewrites LuaJIT's 2026 syntax (compound assignments, continue, ...) line for line, or says which
+-- construct on which line it cannot translate. Chunks that compile as they are never reach it.
+local function load_translated(target, compile_err, mode, env)
+	local f = real_open(target, "rb")
+	if not f then
+		return nil, compile_err
+	end
+	local source = f:read("*a")
+	f:close()
+	local translated, err = cfg.translate_chunk(source, target)
+	if not translated then
+		return nil, err or compile_err
+	end
+	local func, err2 = real_load(translated, "@" .. target, "t", env)
+	if not func then
+		return nil, tostring(err2) .. " (in pob-ls's translation of LuaJIT 2026 syntax)"
+	end
+	return func
+end
+
+function loadfile(path, mode, env)
 	local target, err = resolve(path, false)
 	if not target then
 		return nil, err
 	end
-	return real_loadfile(target, ...)
+	local func, compile_err = real_loadfile(target, mode, env)
+	if func then
+		return func
+	end
+	return load_translated(target, compile_err, mode, env)
 end
 
 function dofile(path)
