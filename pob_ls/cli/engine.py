@@ -128,16 +128,15 @@ def cmd_list(_args: argparse.Namespace) -> int:
 
 
 def _list_row(layout: EngineLayout, newest: str) -> list[str]:
-    """version, tree range, verified or not, newest or not, folder, file counts."""
+    """version, folder, notes: tree range, verified or not, newest, file counts (editors split on tabs)."""
     record = read_install_record(layout.root)
-    return [
-        layout.version,
+    notes = [
         f"trees {layout.tree_range}",
         "verified" if is_verified(record) else "UNVERIFIED",
-        "newest" if layout.version == newest else "-",
-        str(layout.root),
+        *(["newest"] if layout.version == newest else []),
         _summary(layout),
     ]
+    return [layout.version, str(layout.root), "; ".join(notes)]
 
 
 def cmd_where(args: argparse.Namespace) -> int:
@@ -155,7 +154,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def _summary(layout: EngineLayout) -> str:
     record = read_install_record(layout.root) or {}
-    parts = [f"verified {record.get('verified', 0)}"]
+    parts = [f"{record.get('verified', 0)} files checked"]
     if record.get("unverified"):
         parts.append(f"unverified {len(record['unverified'])}")
     if layout.missing_tree_versions:

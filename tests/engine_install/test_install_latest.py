@@ -146,8 +146,9 @@ def test_latest_unpinned_release_installs_unverified_with_its_trees(
 
     assert run("engine", "list") == 0
     (row,) = capsys.readouterr().out.splitlines()
-    version, trees, verified, newest, *_ = row.split("\t")
-    assert (version, trees, verified, newest) == (STAND_IN, "trees 2_6-3_28", "UNVERIFIED", "newest")
+    version, folder, notes = row.split("\t")
+    assert (version, folder) == (STAND_IN, str(engines_dir() / STAND_IN))
+    assert notes.startswith("trees 2_6-3_28; UNVERIFIED; newest; 0 files checked; unverified ")
 
     assert run("engine", "update", "--releases-url", url) == 0
     assert (
@@ -174,10 +175,10 @@ def test_update_installs_a_newer_release_and_list_marks_it_newest(
     assert "updated to PoB 9.2.0 (was PoB 9.1.0)" in out and "UNVERIFIED" in out
 
     assert run("engine", "list") == 0
-    rows = [line.split("\t")[:4] for line in capsys.readouterr().out.splitlines()]
-    assert rows == [
-        ["9.2.0", "trees 3_1", "UNVERIFIED", "newest"],
-        ["9.1.0", "trees 3_1", "UNVERIFIED", "-"],
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(row[0], row[2].split("; ")[:3]) for row in rows] == [
+        ("9.2.0", ["trees 3_1", "UNVERIFIED", "newest"]),
+        ("9.1.0", ["trees 3_1", "UNVERIFIED", "0 files checked"]),
     ]
 
 
