@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from pob_ls.engine.provisioning.discovery import find_engine, list_engines, remove_engine
+from pob_ls.engine.provisioning.choice import dedupe
+from pob_ls.engine.provisioning.discovery import find_engine, list_engines, remove_engine, system_engines
 from pob_ls.engine.provisioning.install import install_engine, is_verified, read_install_record
 from pob_ls.engine.provisioning.layout import EngineError, EngineLayout
 from pob_ls.engine.provisioning.releases import RELEASES_URL_ENV
@@ -117,12 +118,14 @@ def _print_installed(layout: EngineLayout) -> None:
 
 
 def cmd_list(_args: argparse.Namespace) -> int:
-    engines = list_engines()
-    if not engines:
+    installed = list_engines()
+    ours = {e.root for e in installed}
+    found = [e for e in system_engines() if e.root not in ours]
+    if not installed and not found:
         print("no engines installed; run `pob-ls engine install`", file=sys.stderr)
         return 0
-    newest = engines[0].version
-    for layout in engines:
+    newest = dedupe([*installed, *found])[0].version
+    for layout in [*installed, *found]:
         print("\t".join(_list_row(layout, newest)))
     return 0
 
@@ -130,19 +133,24 @@ def cmd_list(_args: argparse.Namespace) -> int:
 def _list_row(layout: EngineLayout, newest: str) -> list[str]:
     """version, folder, notes: tree range, verified or not, newest, file counts (editors split on tabs)."""
     record = read_install_record(layout.root)
-    notes = [
-        f"trees {layout.tree_range}",
-        "verified" if is_verified(record) else "UNVERIFIED",
-        *(["newest"] if layout.version == newest else []),
-        _summary(layout),
-    ]
+    if layout.source == "system":
+        state = "found on this machine, used read-only, not verified by pob-ls"
+    else:
+        state = "verified" if is_verified(record) else "UNVERIFIED"
+    notes = [f"trees {layout.tree_range}", state, *(["newest"] if layout.version == newest else [])]
+    if layout.source != "system":
+        notes.append(_summary(layout))
     return [layout.version, str(layout.root), "; ".join(notes)]
 
 
 def cmd_where(args: argparse.Namespace) -> int:
     layout = find_engine(args.engine)
     print(layout.root)
-    print(f"  version {layout.version}, found via {layout.source}, {layout.kind} layout", file=sys.stderr)
+    print(
+        f"  version {layout.version}, trees {layout.tree_range}, "
+        f"found via {layout.source}, {layout.kind} layout",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -183,7 +183,7 @@ class EngineRouter:
         return route.link.missing_message if route.link is not None else None
 
     def builds(self) -> list[dict[str, str | None]]:
-        """`[{uri, engine}]`: the engine computing each open build (None: no engine fits), for `pob/status`."""
+        """`[{uri, engine}]` for `pob/status`: the engine computing each open build (None: none fits)."""
         return [
             {"uri": uri, "engine": r.link.engine_label if r.link is not None else None}
             for uri, r in self.routes.items()

@@ -48,7 +48,15 @@ BUILDS = {
     "079": SHARED_BUILDS / "079-righteous-fire-chieftain-3-29.xml",
 }
 URIS = {name: f"file:///tmp/pob-ls-routing/{name}.pob" for name in BUILDS}
-HIDDEN = ("POB_LS_ENGINE", "POB_LS_ENGINE_SOURCE", "APPDATA", "PROGRAMDATA", "LOCALAPPDATA", "WINEPREFIX")
+HIDDEN = (
+    "POB_LS_ENGINE",
+    "POB_LS_ENGINE_SOURCE",
+    "APPDATA",
+    "PROGRAMDATA",
+    "ProgramFiles",
+    "LOCALAPPDATA",
+    "WINEPREFIX",
+)
 
 
 def _link_tree(source: Path, dest: Path, skip: set[str]) -> None:
