@@ -143,24 +143,22 @@ class PobServer(LanguageServer):
             return  # PoB cannot read it either; the last good result stays
         build.remember_sent(build.version, build.doc)
         build.changed_at = time.perf_counter()
-        if self.engine.update(build.uri, build.version, build.doc):
-            self._route_changed(build)
-
-    def _route_changed(self, build: OpenBuild) -> None:
-        """The build now goes to another engine, or to none: say so, drop numbers no engine stands behind."""
+        changed = self.engine.update(build.uri, build.version, build.doc)
         problem = self.engine.problem_for(build.uri)
         if problem is not None:
-            build.analysis = None
-            build.engine_error = build.engine_error_kind = None
-            self.publish(build, force=True)
+            self._no_engine(build, problem, changed)
+        elif changed:
+            self.log_to_client(f"pob-ls: {build.uri} goes to {self.engine.label_for(build.uri)}")
+
+    def _no_engine(self, build: OpenBuild, problem: str, changed: bool) -> None:
+        """No engine knows the build's tree: its one diagnostic, no numbers, and this version answered."""
+        build.analysis = None
+        build.engine_error = build.engine_error_kind = None
+        build.take_sent(build.version)
+        self.publish(build, force=True)
+        if changed:
             self.refresh_views()
-        label = self.engine.label_for(build.uri)
-        self.send_status(
-            "error" if problem else self.engine.state,
-            problem or f"{build.uri} goes to {label}",
-            label,
-            uri=build.uri,
-        )
+        self.send_status("error", problem, None, uri=build.uri, version=build.version)
 
     # -- diagnostics ---------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ from tests.server.conftest import (
     make_client,
     open_doc,
     recorder,
-    wait_calculated,
     wait_until,
 )
 
@@ -126,6 +125,20 @@ async def server(routing_root: Path):  # type: ignore[no-untyped-def]
     await lsp_client.stop()
 
 
+async def _computed(client: LanguageClient, uri: str) -> dict[str, Any]:
+    """The "ready" status of version 1 of `uri`. On this shared 2-core machine a first load can pass the
+    service's 30 s first-load deadline; the service then retries once in a new worker, so wait for that."""
+
+    def ready() -> dict[str, Any] | None:
+        for status in recorder(client).statuses:
+            if status.get("uri") == uri and status.get("version") == 1 and status.get("state") == "ready":
+                return status
+        return None
+
+    status: dict[str, Any] = await wait_until(ready, 300, f"{uri} to be computed")
+    return status
+
+
 def _builds(status: dict[str, Any]) -> dict[str, str | None]:
     """`pob/status` `builds` ([{uri, engine}]) as uri -> engine."""
     return {b.uri: b.engine for b in status.get("builds") or []}
@@ -158,7 +171,7 @@ def _assert_oracle(name: str, result: dict[str, Any]) -> int:
 
 async def test_a_3_28_build_goes_to_2_63_0_and_matches_its_oracle(server: LanguageClient) -> None:
     open_doc(server, URIS["065"], BUILDS["065"].read_text(encoding="utf-8"))
-    status = await wait_calculated(server, URIS["065"], 1, timeout=180)
+    status = await _computed(server, URIS["065"])
     assert status["engine"] == "PoB 2.63.0" and status["state"] == "ready", status
     assert _assert_oracle("065", await _result(server, URIS["065"])) > 40
 
@@ -167,7 +180,7 @@ async def test_a_tree_only_2_55_5_can_load_goes_to_2_55_5_and_matches_its_oracle
     server: LanguageClient,
 ) -> None:
     open_doc(server, URIS["007"], BUILDS["007"].read_text(encoding="utf-8"))
-    status = await wait_calculated(server, URIS["007"], 1, timeout=180)
+    status = await _computed(server, URIS["007"])
     assert status["engine"] == "PoB 2.55.5" and status["state"] == "ready", status
     assert _assert_oracle("007", await _result(server, URIS["007"])) > 40
     booted = [s for s in recorder(server).statuses if s["state"] == "booting" and s.get("engine")]
