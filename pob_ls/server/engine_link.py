@@ -88,6 +88,10 @@ class EngineLink:
                 await service.stop()
             self._set("error", f"{self.engine_label} failed to start: {exc}")
             return False
+        except asyncio.CancelledError:  # the server stops or reconfigures mid-boot: leave no zygote behind
+            with contextlib.suppress(Exception):
+                await service.stop()
+            raise
         self.service = service
         self.ready_seconds = time.perf_counter() - self.started_at
         self._set("ready", f"{self.engine_label} ready in {self.ready_seconds:.1f} s")

@@ -103,6 +103,7 @@ class EngineRouter:
         boots, self._boots = list(self._boots.values()), {}
         for task in boots:
             task.cancel()
+        await asyncio.gather(*boots, return_exceptions=True)  # each stops its half-booted service
         links, self.links = list(self.links.values()), {}
         self._keys.clear()
         for link in links:
