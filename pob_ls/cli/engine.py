@@ -78,7 +78,8 @@ def cmd_install(args: argparse.Namespace) -> int:
         assert outcome.layout is not None
         _print_installed(outcome.layout)
         return 0
-    layout = install_engine(args.version, args.source, progress=ProgressBar(sys.stderr))
+    version = None if args.version == LATEST else args.version  # `latest --from X`: whatever X holds
+    layout = install_engine(version, args.source, progress=ProgressBar(sys.stderr))
     _print_installed(layout)
     return 0
 

@@ -270,3 +270,10 @@ def test_bad_release_input_is_one_line_naming_the_offline_route(
     assert "`pob-ls engine install --from PATH_OR_ARCHIVE`" in lines[0]
     assert captured.out == ""
     assert _leftovers() == []
+
+
+def test_latest_with_from_installs_what_the_source_holds(
+    make_engine: MakeEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("engine", "install", "latest", "--from", str(make_engine("offline", "9.4.0"))) == 0
+    assert "installed PoB 9.4.0" in capsys.readouterr().out
