@@ -3,8 +3,9 @@
 The engine the user configured (`pob.engine`, or `$POB_LS_ENGINE`) computes every build. Otherwise a build
 goes to the newest available engine (our installs, then PoBs found on the machine) that knows every tree
 version its `<Spec treeVersion>`s name. Each engine is one `EngineLink` (one `EngineService`); the newest is
-booted at start, the others on first use. A build no engine knows gets one message instead (its diagnostic),
-and document-level features are unaffected. Nothing here runs PoB: the services keep it in workers.
+booted at start, the others on first use, and stopped again once no open build has used them for a while
+(`IDLE_SECONDS`). A build no engine knows gets one message instead (its diagnostic), and document-level
+features are unaffected. Nothing here runs PoB: the services keep it in workers.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pob_ls.engine.service.service import EngineRequestError, EngineService
 from pob_ls.server.engine_link import EngineLink, engine_label
 
 log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 120.0
 
 #: (state, message, label of the engine it is about or None for the router itself).
 StateCallback = Callable[[str, str, "str | None"], None]
@@ -61,6 +64,9 @@ class EngineRouter:
         self._debounce = 0.15
         self._pending: dict[str, dict[str, tuple[int, str]]] = {}  # engine folder -> uri -> latest text
         self._boots: dict[str, asyncio.Task[bool]] = {}
+        self._idle: dict[str, asyncio.Task[None]] = {}  # engine folder -> its pending idle stop
+        #: An engine other than the newest is stopped once no open build has used it for this long.
+        self.idle_seconds = IDLE_SECONDS
         self._keys: dict[int, str] = {}  # id(link) -> engine folder
 
     # -- life cycle ----------------------------------------------------------------------
@@ -104,6 +110,9 @@ class EngineRouter:
         for task in boots:
             task.cancel()
         await asyncio.gather(*boots, return_exceptions=True)  # each stops its half-booted service
+        idle, self._idle = list(self._idle.values()), {}
+        for waiting in idle:
+            waiting.cancel()
         links, self.links = list(self.links.values()), {}
         self._keys.clear()
         for link in links:
@@ -201,6 +210,9 @@ class EngineRouter:
         if layout is None:
             return _Route(None, no_engine_message(self.engines, trees), tuple(trees))
         link = self._link(layout)
+        waiting = self._idle.pop(self._keys[id(link)], None)
+        if waiting is not None:
+            waiting.cancel()
         self._ensure_boot(link, layout)
         return _Route(link, None, tuple(trees))
 
@@ -241,8 +253,32 @@ class EngineRouter:
         return ok
 
     def _forget(self, link: EngineLink, uri: str) -> None:
-        self._pending.get(self._keys[id(link)], {}).pop(uri, None)
+        key = self._keys.get(id(link))
+        if key is None:
+            return  # already stopped
+        self._pending.get(key, {}).pop(uri, None)
         link.close(uri)
+        newest = self.engines[0].root if self.engines else None
+        in_use = any(r.link is link for r in self.routes.values())
+        if not in_use and str(newest) != key and key not in self._idle:
+            self._idle[key] = asyncio.get_running_loop().create_task(self._stop_when_idle(key))
+
+    async def _stop_when_idle(self, key: str) -> None:
+        """Stop an engine no open build uses (its workers cost hundreds of MB); it boots again on demand."""
+        await asyncio.sleep(self.idle_seconds)
+        while key in self._boots:
+            await asyncio.sleep(1.0)
+        link = self.links.get(key)
+        if self._idle.get(key) is not asyncio.current_task() or link is None:
+            return
+        del self._idle[key]
+        if any(r.link is link for r in self.routes.values()):
+            return
+        del self.links[key]
+        self._keys.pop(id(link), None)
+        self._pending.pop(key, None)
+        log.info("stopping %s: no open build uses it", link.engine_label)
+        await link.stop()
 
     def _link_state(self, key: str, state: str, message: str) -> None:
         link = self.links.get(key)

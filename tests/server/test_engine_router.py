@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pob_ls.document import parse_document
+from pob_ls.engine.provisioning.layout import EngineLayout
 from pob_ls.server.engine_router import EngineRouter, tree_versions
 from tests.conftest import engine_or_skip
 from tests.server.conftest import SMALL_BUILD
@@ -85,3 +86,29 @@ async def test_a_tree_no_engine_knows_boots_nothing_and_says_why() -> None:
         assert router.problem_for(uri) is None and router.label_for(uri) == f"PoB {router.engines[0].version}"
     finally:
         await router.stop()
+
+
+async def test_an_engine_no_open_build_uses_is_stopped_after_a_while() -> None:
+    older = engine_or_skip("2.55.5")
+    newest = EngineLayout(
+        Path("/nonexistent/pob-9.0.0"), Path("/nonexistent"), [], "9.0.0", tree_versions=["9_99"]
+    )
+    router, _states, results = _router()
+    router.engines = [newest, older]  # as start() would find them; the newest is never needed here
+    router.idle_seconds = 0.3
+    uri = "file:///tmp/pob-ls-router/old-tree.pob"
+    try:
+        router.update(uri, 1, parse_document(SMALL_BUILD.replace('treeVersion="3_28"', 'treeVersion="3_26"')))
+        assert router.label_for(uri) == "PoB 2.55.5"
+        await asyncio.wait_for(_until(lambda: results), 300)  # booted on first use, then computed
+        assert len(_children_running("pob_ls.engine.service.zygote")) == 1
+        router.close(uri)
+        await asyncio.wait_for(_until(lambda: not router.links), 60)
+        await asyncio.wait_for(_until(lambda: not _children_running("pob_ls.engine.service.zygote")), 30)
+    finally:
+        await router.stop()
+
+
+async def _until(predicate: Any) -> None:
+    while not predicate():
+        await asyncio.sleep(0.05)
