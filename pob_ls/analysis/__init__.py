@@ -6,6 +6,7 @@ no I/O, no engine calls: what-ifs are requested by name (`HoverTarget.whatif`) a
 
 from pob_ls.analysis.actions import Action, code_actions
 from pob_ls.analysis.completion import Completion, completions
+from pob_ls.analysis.engine_fit import no_engine_findings
 from pob_ls.analysis.findings import (
     Finding,
     document_findings,
@@ -38,6 +39,7 @@ __all__ = [
     "engine_findings",
     "hover_target",
     "inlay_hints",
+    "no_engine_findings",
     "render_hover",
     "stale_stats",
     "stat_sheet_markdown",

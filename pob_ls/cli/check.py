@@ -1,7 +1,8 @@
 """`pob-ls check PATH...`: the editor's diagnostics for build files on disk, for scripts and CI.
 
-Same findings as the server (document + engine), computed through the same `EngineService`, with
-one worker process per job so that folders of builds are checked in parallel.
+Same findings as the server (document + engine), computed through the same `EngineService`, each build
+by the engine that fits its tree versions, with one worker process per job so that folders of builds are
+checked in parallel.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from pob_ls.cli.check_baseline import (
 )
 from pob_ls.cli.check_report import Reported, as_json, as_sarif, as_text, exit_code
 from pob_ls.document import PobDocument, parse_document
+from pob_ls.engine.provisioning import EngineLayout
 from pob_ls.server import analysis_bridge as analysis
 from pob_ls.server.engine_link import engine_files
+from pob_ls.server.engine_router import tree_versions
 from pob_ls.server.settings import Settings
 
 ROOT_SNIFF = 4096
@@ -98,22 +101,66 @@ async def _engine_findings(
     settings: Settings,
     baseline: BaselineRun | None = None,
 ) -> tuple[list[Reported], str | None, str | None]:
-    """(findings, engine label, why there is no engine)."""
-    from pob_ls.engine.provisioning import EngineError, find_engine
-    from pob_ls.engine.service import EngineRequestError, EngineService
+    """(findings, engine label(s), why there is no engine). Each build goes to the engine that fits its
+    tree versions, as in the server (one engine for all when `--engine` or `$POB_LS_ENGINE` names one)."""
+    from pob_ls.engine.provisioning import (
+        ENGINE_ENV,
+        EngineError,
+        available_engines,
+        choose_engine,
+        find_engine,
+        no_engine_message,
+        unknown_trees,
+    )
 
     try:
-        layout = find_engine(engine)
+        fixed = find_engine(engine) if engine or os.environ.get(ENGINE_ENV) else None
+        engines = [fixed] if fixed is not None else available_engines()
+        if not engines:
+            find_engine()  # raises, saying where it looked
     except EngineError as exc:
         return [], None, str(exc)
-    label = f"PoB {layout.version}"
-    todo = {path: doc for path, doc in docs.items() if doc.ok}
+    out: list[Reported] = []
+    groups: dict[Path, tuple[EngineLayout, dict[Path, PobDocument]]] = {}
+    for path, doc in docs.items():
+        if not doc.ok:
+            continue
+        trees = tree_versions(doc)
+        layout = fixed or choose_engine(engines, trees)
+        if layout is None:
+            found = analysis.no_engine_findings(
+                doc, no_engine_message(engines, trees), unknown_trees(engines, trees)
+            )
+            out.extend(_report(path, doc, f) for f in found)
+            continue
+        groups.setdefault(layout.root, (layout, {}))[1][path] = doc
+    labels: list[str] = []
+    for layout, todo in groups.values():
+        label = f"PoB {layout.version}"
+        labels.append(label)
+        found_here, why = await _one_engine(layout, todo, jobs, settings, baseline)
+        out.extend(found_here)
+        if why is not None:
+            return out, ", ".join(labels), f"{label} failed to start: {why}"
+    return out, ", ".join(labels) or f"PoB {engines[0].version}", None
+
+
+async def _one_engine(
+    layout: EngineLayout,
+    todo: dict[Path, PobDocument],
+    jobs: int,
+    settings: Settings,
+    baseline: BaselineRun | None = None,
+) -> tuple[list[Reported], str | None]:
+    """The engine findings of the builds one engine computes; (findings, why it could not start)."""
+    from pob_ls.engine.service import EngineRequestError, EngineService
+
     workers = max(1, min(jobs or min(4, os.cpu_count() or 1), len(todo) or 1))
     service = EngineService(engine_files(layout), workers=workers, debounce=0.0, load_deadline=120.0)
     try:
         await service.start()
     except EngineRequestError as exc:
-        return [], label, f"{label} failed to start: {exc}"
+        return [], str(exc)
     out: list[Reported] = []
     try:
         if baseline is not None:
@@ -141,7 +188,7 @@ async def _engine_findings(
         await asyncio.gather(*(one(path, doc) for path, doc in todo.items()))
     finally:
         await service.stop()
-    return out, label, None
+    return out, None
 
 
 def cmd_check(args: argparse.Namespace) -> int:

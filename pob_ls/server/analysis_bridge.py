@@ -41,3 +41,7 @@ def engine_findings(doc: Any, result: dict[str, Any], settings: dict[str, Any]) 
 
 def engine_error_findings(doc: Any, message: str) -> list[analysis.Finding]:
     return guarded(analysis.engine_error_findings, doc, message, default=[])
+
+
+def no_engine_findings(doc: Any, message: str, trees: list[str]) -> list[analysis.Finding]:
+    return guarded(analysis.no_engine_findings, doc, message, trees, default=[])

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 STAT_SHEET = "pob/statSheet"
 SHARE_CODE = "pob/shareCode"
 RESULT_WAIT = 30.0
+NOT_CALCULATED = "PoB has not calculated this build yet."
 
 
 def _uri(params: Any) -> str:
@@ -38,7 +39,7 @@ def register(server: PobServer) -> None:
         if build is None:
             raise ValueError(f"{uri} is not open")
         result = build.feature_result()
-        service = ls.engine.service
+        service = ls.engine.service_for(uri)
         if service is not None and build.doc.ok:
             try:
                 _version, result = await asyncio.wait_for(service.result(uri), RESULT_WAIT)
@@ -47,9 +48,7 @@ def register(server: PobServer) -> None:
             except Exception as exc:
                 log.info("stat sheet for %s: %s", uri, exc)
         if result is None:
-            missing = (
-                ls.engine.missing_message or build.engine_error or "PoB has not calculated this build yet."
-            )
+            missing = ls.engine.missing_message_for(uri) or build.engine_error or NOT_CALCULATED
             return {"markdown": f"*{missing}*", "result": None}
         return {"markdown": guarded(analysis.stat_sheet_markdown, result, default=""), "result": result}
 

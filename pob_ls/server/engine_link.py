@@ -27,6 +27,11 @@ def engine_files(layout: EngineLayout) -> EngineFiles:
     return EngineFiles(layout.root, layout.script_dir, layout.lua_lib_dirs, layout.version)
 
 
+def engine_label(layout: EngineLayout) -> str:
+    """How statuses name an engine: "PoB 2.63.0", plus where it is when it is the user's own PoB."""
+    return f"PoB {layout.version}" + (f" ({layout.root})" if layout.source == "system" else "")
+
+
 class EngineLink:
     """One `EngineService` at a time; `state` is booting, loading, ready, error or stopped."""
 
@@ -64,7 +69,13 @@ class EngineLink:
             hint = "" if INSTALL_HINT in str(exc) else f"; {INSTALL_HINT}"
             self._set("error", f"PoB engine not available: {exc}{hint}")
             return False
-        self.engine_label = f"PoB {layout.version}"
+        return await self.boot(layout, debounce)
+
+    async def boot(self, layout: EngineLayout, debounce: float) -> bool:
+        """Boot the service for a known engine; False (state error, message set) when it cannot start."""
+        await self.stop()
+        self.started_at = time.perf_counter()
+        self.engine_label = engine_label(layout)
         service = EngineService(
             engine_files(layout), debounce=debounce, on_status=self._status, on_result=self._on_result
         )
@@ -76,6 +87,10 @@ class EngineLink:
                 await service.stop()
             self._set("error", f"{self.engine_label} failed to start: {exc}")
             return False
+        except asyncio.CancelledError:  # the server stops or reconfigures mid-boot: leave no zygote behind
+            with contextlib.suppress(Exception):
+                await service.stop()
+            raise
         self.service = service
         self.ready_seconds = time.perf_counter() - self.started_at
         self._set("ready", f"{self.engine_label} ready in {self.ready_seconds:.1f} s")

@@ -143,7 +143,7 @@ async def _hover(ls: PobServer, build: OpenBuild, position: types.Position) -> t
     whatif = await _whatif(ls, build.uri, target.whatif) if result is not None else None
     text = guarded(analysis.render_hover, doc, result, target, whatif, default="")
     if result is None:
-        missing = ls.engine.missing_message
+        missing = ls.engine.missing_message_for(build.uri)
         text = "\n\n".join(part for part in (text or NOT_CALCULATED, missing) if part)
     if not text:
         return None
@@ -151,16 +151,19 @@ async def _hover(ls: PobServer, build: OpenBuild, position: types.Position) -> t
 
 
 async def _catalog(ls: PobServer, uri: str) -> dict[str, Any] | None:
-    """The engine's gem and config names (the same for every build: asked once)."""
-    if ls.catalog is None and ls.engine.service is not None:
+    """The gem and config names of the build's engine (the same for every build it computes: asked once)."""
+    label = ls.engine.label_for(uri)
+    if label is None:
+        return None
+    if label not in ls.catalogs and ls.engine.service_for(uri) is not None:
         found = await _whatif(ls, uri, ("catalog", ()))
         if found:
-            ls.catalog = found
-    return ls.catalog
+            ls.catalogs[label] = found
+    return ls.catalogs.get(label)
 
 
 async def _whatif(ls: PobServer, uri: str, whatif: Any) -> dict[str, Any] | None:
-    service = ls.engine.service
+    service = ls.engine.service_for(uri)
     if not whatif or service is None:
         return None
     function, args = whatif

@@ -85,9 +85,7 @@ async def _start_engine(ls: PobServer) -> None:
         ls.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=f"pob-ls: {ls.engine.message}")
         )
-        ls.publish_all()
-        return
-    for build in list(ls.builds.values()):
+    for build in list(ls.builds.values()):  # other engines may still fit builds the failed one had
         ls.send_to_engine(build)
     ls.publish_all()
 

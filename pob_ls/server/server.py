@@ -23,7 +23,7 @@ from pob_ls.server import analysis_bridge as analysis
 from pob_ls.server.client_support import ClientSupport
 from pob_ls.server.convert import diagnostic
 from pob_ls.server.documents import Analysis, OpenBuild
-from pob_ls.server.engine_link import EngineLink
+from pob_ls.server.engine_router import EngineRouter
 from pob_ls.server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,10 @@ class PobServer(LanguageServer):
         self.settings = Settings()
         self.init_options: Any = None
         self.builds: dict[str, OpenBuild] = {}
-        self.engine = EngineLink(self.on_engine_state, self.on_engine_result)
+        self.engine = EngineRouter(self.on_engine_state, self.on_engine_result)
         self.pull_reports: dict[str, tuple[str, list[types.Diagnostic]]] = {}
         self.last_recalc_ms: float | None = None
-        self.catalog: dict[str, Any] | None = None  # the engine's gem/config names, for completion
+        self.catalogs: dict[str, dict[str, Any]] = {}  # each engine's gem/config names, for completion
         self._publish_seq = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._progress_token: str | None = None
@@ -77,11 +77,13 @@ class PobServer(LanguageServer):
     def log_to_client(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
-    def send_status(self, state: str, message: str, **extra: Any) -> None:
+    def send_status(self, state: str, message: str, engine: str | None = None, **extra: Any) -> None:
+        """`engine`: the engine this is about (the one that computed `uri`); `builds`: each build's."""
         payload: dict[str, Any] = {
             "state": state,
             "message": message,
-            "engine": self.engine.engine_label or None,
+            "engine": engine,
+            "builds": self.engine.builds(),
             "lastRecalcMs": self.last_recalc_ms,
         }
         payload.update(extra)
@@ -97,8 +99,8 @@ class PobServer(LanguageServer):
 
     # -- engine callbacks ----------------------------------------------------------------
 
-    def on_engine_state(self, state: str, message: str) -> None:
-        self.send_status(state, message)
+    def on_engine_state(self, state: str, message: str, engine: str | None = None) -> None:
+        self.send_status(state, message, engine)
         kind = types.MessageType.Error if state == "error" else types.MessageType.Info
         self.log_to_client(f"pob-ls: {message}", kind)
         self._progress(state, message)
@@ -131,6 +133,7 @@ class PobServer(LanguageServer):
         self.send_status(
             "ready" if isinstance(payload, dict) else "error",
             f"{uri} version {version} calculated" if isinstance(payload, dict) else payload.message,
+            self.engine.label_for(uri),
             uri=uri,
             version=version,
         )
@@ -140,14 +143,34 @@ class PobServer(LanguageServer):
             return  # PoB cannot read it either; the last good result stays
         build.remember_sent(build.version, build.doc)
         build.changed_at = time.perf_counter()
-        self.engine.update(build.uri, build.version, build.doc.text)
+        changed = self.engine.update(build.uri, build.version, build.doc)
+        problem = self.engine.problem_for(build.uri)
+        if problem is not None:
+            self._no_engine(build, problem, changed)
+        elif changed:
+            self.log_to_client(f"pob-ls: {build.uri} goes to {self.engine.label_for(build.uri)}")
+
+    def _no_engine(self, build: OpenBuild, problem: str, changed: bool) -> None:
+        """No engine knows the build's tree: its one diagnostic, no numbers, and this version answered."""
+        build.analysis = None
+        build.engine_error = build.engine_error_kind = None
+        build.take_sent(build.version)
+        self.publish(build, force=True)
+        if changed:
+            self.refresh_views()
+        self.send_status("error", problem, None, uri=build.uri, version=build.version)
 
     # -- diagnostics ---------------------------------------------------------------------
 
     def diagnostics(self, build: OpenBuild) -> list[types.Diagnostic]:
         """Document findings of the current text, engine findings of the text they were computed on."""
         out = [diagnostic(build.doc, f) for f in analysis.document_findings(build.doc)]
-        missing = self.engine.missing_message
+        problem = self.engine.problem_for(build.uri)
+        if problem is not None:  # no engine knows its tree: one diagnostic, and no stale numbers
+            routed = build.good or build.doc  # the parse the route was chosen on
+            found = analysis.no_engine_findings(routed, problem, self.engine.unknown_trees_for(build.uri))
+            return out + [diagnostic(routed, f) for f in found]
+        missing = self.engine.missing_message_for(build.uri)
         if build.analysis is not None:
             a = build.analysis
             found = analysis.engine_findings(a.doc, a.result, self.settings.analysis_settings())

@@ -17,7 +17,17 @@ from pob_ls.engine.provisioning.manifest import PinSet, build_manifest, load_pin
 MakeEngine = Callable[..., Path]
 MakePins = Callable[..., PinSet]
 
-HIDDEN_ENV = ("POB_LS_ENGINE", "POB_LS_ENGINE_SOURCE", "APPDATA", "PROGRAMDATA", "LOCALAPPDATA", "WINEPREFIX")
+HIDDEN_ENV = (
+    "POB_LS_ENGINE",
+    "POB_LS_ENGINE_SOURCE",
+    "POB_LS_RELEASES_URL",
+    "APPDATA",
+    "PROGRAMDATA",
+    "ProgramFiles",
+    "ProgramFiles(x86)",
+    "LOCALAPPDATA",
+    "WINEPREFIX",
+)
 GAME_VERSIONS = 'treeVersionList = { "3_1", "3_2" }\nlatestTreeVersion = treeVersionList[#treeVersionList]\n'
 
 

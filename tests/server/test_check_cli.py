@@ -64,3 +64,18 @@ def test_real_builds_with_the_engine(capsys: pytest.CaptureFixture[str]) -> None
     codes = {(Path(f["file"]).name[:3], f["code"]) for f in report["findings"]}
     assert ("065", "config-inactive") in codes and ("073", "socket-limit") in codes
     assert code == 1  # 073 has warnings, neither has errors
+
+
+@pytest.mark.engine
+def test_a_build_no_engine_knows_is_one_error_on_its_tree_version(capsys: pytest.CaptureFixture[str]) -> None:
+    engine_or_skip()
+    build = SHARED_BUILDS / "079-righteous-fire-chieftain-3-29.xml"
+    if not build.is_file():
+        pytest.skip("../shared/builds/079 is absent")
+    assert main(["check", "--format", "json", str(build)]) == 2
+    report = json.loads(capsys.readouterr().out)
+    (finding,) = [f for f in report["findings"] if f["code"] == "no-engine-for-tree"]
+    text = build.read_text(encoding="utf-8")
+    assert finding["line"] == text[: text.index('treeVersion="3_29"')].count("\n") + 1
+    assert "tree 3_29" in finding["message"] and "`pob-ls engine install latest`" in finding["message"]
+    assert not [f for f in report["findings"] if f["code"] == "engine-error"]

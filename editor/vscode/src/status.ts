@@ -2,11 +2,19 @@
 
 export type PobState = 'booting' | 'loading' | 'ready' | 'error';
 
+/** Which engine computes one open build (`engine` null: no installed engine knows its tree). */
+export interface BuildEngine {
+    uri: string;
+    engine: string | null;
+}
+
 export interface PobStatus {
     state: PobState;
     message: string;
     engine: string | null;
     lastRecalcMs: number | null;
+    /** Present when the server sends it: every open build and its engine. */
+    builds?: BuildEngine[];
 }
 
 export interface StatusView {
@@ -30,9 +38,27 @@ function engineLabel(engine: string | null): string {
     return /^PoB\b/.test(engine) ? engine : `PoB ${engine}`;
 }
 
+function fileName(uri: string): string {
+    const tail = uri.split(/[\\/]/).pop() ?? uri;
+    try {
+        return decodeURIComponent(tail);
+    } catch {
+        return tail;
+    }
+}
+
+/** "Engines per build" lines for the tooltip; empty when the server sent none. */
+export function buildEngineLines(builds: BuildEngine[] | undefined): string {
+    if (!builds || builds.length === 0) {
+        return '';
+    }
+    const lines = builds.map((b) => `• ${fileName(b.uri)}: ${b.engine ?? 'no installed PoB knows its tree'}`);
+    return `\nEngines per build:\n${lines.join('\n')}`;
+}
+
 export function statusView(status: PobStatus): StatusView {
     const label = engineLabel(status.engine);
-    const detail = status.message ? `\n${status.message}` : '';
+    const detail = (status.message ? `\n${status.message}` : '') + buildEngineLines(status.builds);
     switch (status.state) {
         case 'booting':
             return { text: `$(sync~spin) ${label}: starting`, tooltip: `Starting the PoB engine${detail}`, severity: 'none' };
@@ -64,12 +90,18 @@ export function parseStatus(raw: unknown): PobStatus | undefined {
     if (state !== 'booting' && state !== 'loading' && state !== 'ready' && state !== 'error') {
         return undefined;
     }
-    return {
+    const status: PobStatus = {
         state,
         message: typeof r.message === 'string' ? r.message : '',
         engine: typeof r.engine === 'string' ? r.engine : null,
         lastRecalcMs: typeof r.lastRecalcMs === 'number' ? r.lastRecalcMs : null,
     };
+    if (Array.isArray(r.builds)) {
+        status.builds = r.builds
+            .filter((b): b is Record<string, unknown> => !!b && typeof b === 'object' && typeof (b as Record<string, unknown>).uri === 'string')
+            .map((b) => ({ uri: b.uri as string, engine: typeof b.engine === 'string' ? b.engine : null }));
+    }
+    return status;
 }
 
 /** One installed engine from `pob-ls engine list` (tab-separated: version, path, notes). */

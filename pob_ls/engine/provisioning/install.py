@@ -66,9 +66,12 @@ def install_engine(
     progress: ProgressFn | None = None,
     pins: PinSet | None = None,
     url: str | None = None,
+    origin: dict[str, Any] | None = None,
 ) -> EngineLayout:
     """Install `version` (default: the pinned default) from `source` (default: `$POB_LS_ENGINE_SOURCE`, else
-    the pinned upstream archive, or `url` when given) and return the installed engine's layout."""
+    the pinned upstream archive, or `url` when given) and return the installed engine's layout.
+
+    `origin` (the upstream release it came from) is kept in the install record."""
     pins = pins or load_pins()
     if source is None:
         source = os.environ.get(SOURCE_ENV) or None
@@ -86,7 +89,14 @@ def install_engine(
         except EngineNotFoundError as exc:
             raise EngineInstallError(f"{source} holds no PoB engine ({exc})") from exc
         final_version = _resolve_version(version, layout, source)
-        return _install_layout(layout, final_version, str(source), pins.get(final_version))
+        return _install_layout(layout, final_version, str(source), pins.get(final_version), origin)
+
+
+def is_verified(record: dict[str, Any] | None) -> bool:
+    """Whether an install was checked against a pin (older records say so by their pinned commit)."""
+    if record is None:
+        return False
+    return bool(record.get("pinned", record.get("pinned_commit") is not None))
 
 
 def read_install_record(root: Path) -> dict[str, Any] | None:
@@ -147,6 +157,8 @@ def download(url: str, dest_dir: Path, progress: ProgressFn | None = None, *, ti
                     progress(done, total)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(exc, urllib.error.HTTPError):
+            reason = f"HTTP {exc.code} {exc.reason}"
         raise EngineInstallError(
             f"cannot download {url}: {reason}; to install offline use "
             f"`pob-ls engine install --from PATH_OR_ARCHIVE` or set {SOURCE_ENV}"
@@ -166,7 +178,9 @@ def _resolve_version(requested: str | None, layout: EngineLayout, source: Path |
     return version
 
 
-def _install_layout(layout: EngineLayout, version: str, source: str, pin: EnginePin | None) -> EngineLayout:
+def _install_layout(
+    layout: EngineLayout, version: str, source: str, pin: EnginePin | None, origin: dict[str, Any] | None
+) -> EngineLayout:
     root = engines_dir()
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=root))
@@ -182,7 +196,7 @@ def _install_layout(layout: EngineLayout, version: str, source: str, pin: Engine
                 f"for {len(report.mismatched)} file(s): {shown}{more}; nothing was installed"
             )
         staged = detect_layout(staging, source="installed")
-        _write_record(staging, version, source, pin, report, staged.missing_tree_versions)
+        _write_record(staging, version, source, pin, report, staged, origin)
         _make_read_only(staging)
         _swap_into_place(staging, root / version)
     except BaseException:
@@ -261,18 +275,24 @@ def _write_record(
     source: str,
     pin: EnginePin | None,
     report: VerifyReport,
-    missing_trees: list[str],
+    staged: EngineLayout,
+    origin: dict[str, Any] | None,
 ) -> None:
     record = {
         "version": version,
         "source": source,
         "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # False: no pin for this version, so no file was checked against a known-good manifest.
+        "pinned": pin is not None,
         "pinned_commit": pin.commit if pin else None,
         "manifest": pin.manifest if pin else None,
         "verified": report.verified,
         "unverified": report.unverified,
         "missing": report.missing,
-        "missing_tree_versions": missing_trees,
+        "tree_versions": staged.tree_versions,
+        "tree_range": staged.tree_range,
+        "missing_tree_versions": staged.missing_tree_versions,
+        "release": origin,
     }
     (root / RECORD_NAME).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 

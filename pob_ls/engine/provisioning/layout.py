@@ -55,6 +55,18 @@ class EngineLayout:
     missing_tree_versions: list[str] = field(default_factory=list)
     source: str = "option"
     kind: str = CHECKOUT
+    tree_versions: list[str] = field(default_factory=list)
+
+    @property
+    def known_tree_versions(self) -> list[str]:
+        """Tree versions this engine can load a build on: listed by PoB and with their data present."""
+        missing = set(self.missing_tree_versions)
+        return [v for v in self.tree_versions if v not in missing]
+
+    @property
+    def tree_range(self) -> str:
+        """The oldest and newest tree this engine can load, e.g. "2_6-3_28" ("none" when it cannot tell)."""
+        return tree_range(self.known_tree_versions)
 
     @property
     def launch_script(self) -> Path:
@@ -96,6 +108,21 @@ def listed_tree_versions(script_dir: Path) -> list[str]:
     return sorted(p.name for p in tree_root.iterdir() if p.is_dir() and _TREE_DIR_RE.match(p.name))
 
 
+def tree_key(version: str) -> tuple[int, ...]:
+    """Sort key of a tree version ("3_28_ruthless" sorts with 3_28); unnumbered versions sort first."""
+    match = _TREE_DIR_RE.match(version)
+    return tuple(int(p) for p in match.group(0).split("_")) if match else (-1,)
+
+
+def tree_range(versions: Sequence[str]) -> str:
+    """ "oldest-newest" of the numbered tree versions in `versions`, by number, or "none"."""
+    numbered = sorted((v for v in versions if _TREE_DIR_RE.match(v)), key=lambda v: (tree_key(v), len(v)))
+    if not numbered:
+        return "none"
+    oldest, newest = numbered[0], max(numbered, key=lambda v: (tree_key(v), -len(v)))
+    return oldest if oldest == newest else f"{oldest}-{newest}"
+
+
 def tree_data_absent(script_dir: Path, version: str) -> bool:
     """PoB knows `version` (its TreeData folder exists) but neither tree.lua nor data.json is there."""
     folder = script_dir / "TreeData" / version
@@ -128,6 +155,7 @@ def _layout(root: Path, script_dir: Path, lib_dirs: list[Path], source: str, kin
         missing_tree_versions=missing_tree_versions(script_dir),
         source=source,
         kind=kind,
+        tree_versions=listed_tree_versions(script_dir),
     )
 
 

@@ -51,6 +51,29 @@ test('parseStatus accepts the contract and tolerates extra or missing fields', (
     assert.equal(parseStatus('ready'), undefined);
 });
 
+test('builds say which engine computes each one, in the tooltip', () => {
+    const status = parseStatus({
+        state: 'ready',
+        message: '',
+        engine: 'PoB 2.63.0',
+        lastRecalcMs: 30,
+        builds: [
+            { uri: 'file:///b/065%20guardian.pob', engine: 'PoB 2.63.0' },
+            { uri: 'file:///b/079.pob', engine: null },
+            { nonsense: 1 },
+        ],
+    });
+    assert.ok(status);
+    assert.deepEqual(status.builds, [
+        { uri: 'file:///b/065%20guardian.pob', engine: 'PoB 2.63.0' },
+        { uri: 'file:///b/079.pob', engine: null },
+    ]);
+    const v = statusView(status);
+    assert.equal(v.text, '$(check) PoB 2.63.0 · 30 ms');
+    assert.match(v.tooltip, /Engines per build:\n• 065 guardian\.pob: PoB 2\.63\.0\n• 079\.pob: no installed PoB knows its tree/);
+    assert.equal(parseStatus({ state: 'ready' })?.builds, undefined);
+});
+
 test('parseEngineList reads `pob-ls engine list`', () => {
     const out = '2.63.0\t/root/.local/share/pob-ls/engines/2.63.0\tverified 1179; missing trees 3_16\n2.55.5\t/e/2.55.5\tverified 877\n\n';
     assert.deepEqual(parseEngineList(out), [
