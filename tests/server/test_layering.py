@@ -15,6 +15,7 @@ both processes share, imports nothing of pob_ls). Layers above the engine reach 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,31 @@ def test_server_process_does_not_import_lupa() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _glue_names() -> tuple[set[str], set[str]]:
+    """(glue module names, glue function names that are not plain words) of pob_ls/engine/host/lua."""
+    lua = PACKAGE / "engine" / "host" / "lua"
+    functions = {
+        m.group(1)
+        for path in lua.glob("*.lua")
+        for m in re.finditer(r"^function M\.(\w+)", path.read_text(), re.M)
+    }
+    modules = {"whatif", "diagnostics", "incremental"}
+    return modules, {f for f in functions if f != f.lower()}  # "node", "config" are also plain words
+
+
+def test_lua_names_live_only_in_the_engine() -> None:
+    """The layers above the engine ask typed questions: no string in them names a glue module or a
+    (camelCase) glue function, as `("removeItem", ...)` in analysis/hover.py once did."""
+    modules, functions = _glue_names()
+    assert {"removeItem", "toggleGem", "groupSummary", "recalcMain"} <= functions
+    found = []
+    for name, path in all_modules().items():
+        if layer_of(name) in (None, "engine"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+            if text is not None and (text in modules or text in functions):
+                found.append(f"{name}:{node.lineno}: {text!r}")
+    assert found == []
