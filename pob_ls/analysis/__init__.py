@@ -1,7 +1,8 @@
 """Layer 3: PoB's results mapped onto the build file: diagnostics, hints, lenses, hovers, outline, actions.
 
-Pure functions over a `PobDocument` and a result dict (`BuildResult.to_json()` from the engine);
-no I/O, no engine calls: what-ifs are requested by name (`HoverTarget.whatif`) and passed back in.
+Pure functions over a `PobDocument` and a typed result (`pob_ls.engine.messages.BuildResultJson`);
+no I/O, no engine calls: a what-if is a typed question (`HoverTarget.whatif`, e.g. `ToggleGem(1, 2)`)
+the server asks, and its answer is passed back in.
 """
 
 from pob_ls.analysis.actions import Action, code_actions

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pob_ls.analysis.findings import stale_stats, stored_value
 from pob_ls.document import PobDocument, SocketGroup, TextRange, encode_share_code
+from pob_ls.engine.messages import BuildResultJson
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Action:
     is_preferred: bool = False
 
 
-def code_actions(doc: PobDocument, result: dict[str, Any] | None, span: TextRange) -> list[Action]:
+def code_actions(doc: PobDocument, result: BuildResultJson | None, span: TextRange) -> list[Action]:
     whole = TextRange(0, len(doc.source_text))
     if doc.from_share_code:
         # Positions inside a share code mean nothing: the only action is to expand it.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pob_ls.document import Element, Item, PobDocument, SocketGroup, TextRange
+from pob_ls.engine.messages import EntityJson
 
 _ITEM_LINE_PREFIX = re.compile(r"^(\{[^}]*\})+")
 
@@ -38,7 +38,7 @@ def item_line_range(item: Item, line: str) -> TextRange | None:
     return None
 
 
-def entity_range(doc: PobDocument, entity: dict[str, Any]) -> TextRange:
+def entity_range(doc: PobDocument, entity: EntityJson) -> TextRange:
     """The range of an entity the engine reported (engine/host/lua/diagnostics.lua); else <Build>."""
     kind = entity.get("kind")
     found: TextRange | None = None

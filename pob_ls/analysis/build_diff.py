@@ -106,7 +106,7 @@ def stat_deltas(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[StatDelt
 def _sidebar_rows(stats: Mapping[str, Any]) -> dict[tuple[str, str], Mapping[str, Any]]:
     """Sidebar rows keyed by section and stat (full-DPS rows by their skill label), first one wins."""
     rows: dict[tuple[str, str], Mapping[str, Any]] = {}
-    for row in stats.get("sidebar") or []:
+    for row in stats.get("display_stats") or []:
         stat = str(row.get("stat"))
         key = (str(row.get("section")), str(row.get("label")) if stat == "SkillDPS" else stat)
         rows.setdefault(key, row)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pob_ls.document import PobDocument
+from pob_ls.engine.messages import BuildResultJson, Catalog
 
 
 @dataclass(frozen=True)
@@ -30,37 +30,33 @@ def _attribute_at(doc: PobDocument, offset: int) -> tuple[str, str] | None:
 
 
 def completions(
-    doc: PobDocument, offset: int, result: dict[str, Any] | None = None, catalog: dict[str, Any] | None = None
+    doc: PobDocument, offset: int, result: BuildResultJson | None = None, catalog: Catalog | None = None
 ) -> list[Completion]:
-    """`catalog`: the engine's gems and config options (whatif.catalog); `result`: stat names."""
+    """`catalog`: the engine's gems and config options (`ListCatalog`); `result`: stat names."""
     where = _attribute_at(doc, offset)
     if where is None:
         return []
     tag, attr = where
-    catalog = catalog or {}
+    gems = catalog["gems"] if catalog else []
+    options = catalog["config"] if catalog else []
     if tag == "Gem" and attr == "nameSpec":
-        return [Completion(name, "Value", "gem") for name in catalog.get("gems") or []]
+        return [Completion(name, "Value", "gem") for name in gems]
     if tag in ("Input", "Placeholder") and attr == "name":
-        return [
-            Completion(str(o["name"]), "Property", str(o.get("label") or ""))
-            for o in catalog.get("config") or []
-            if o.get("name")
-        ]
+        return [Completion(str(o["name"]), "Property", str(o["label"] or "")) for o in options if o["name"]]
     if tag in ("Input", "Placeholder") and attr in ("string", "number", "boolean"):
         node_name = _input_name(doc, offset)
-        option = next((o for o in catalog.get("config") or [] if o.get("name") == node_name), None)
+        option = next((o for o in options if o["name"] == node_name), None)
         if attr == "boolean":
             return [Completion("true", "Value"), Completion("false", "Value")]
         if option and option.get("values"):
-            return [
-                Completion(str(v), "EnumMember", str(option.get("label") or "")) for v in option["values"]
-            ]
+            return [Completion(str(v), "EnumMember", str(option["label"] or "")) for v in option["values"]]
         return []
     if tag in ("PlayerStat", "MinionStat") and attr == "stat":
-        key = "player_stats" if tag == "PlayerStat" else "minion_stats"
-        return [Completion(name, "Field", "stat") for name in ((result or {}).get(key) or {})]
+        stats = (result["player_stats"] if tag == "PlayerStat" else result["minion_stats"]) if result else {}
+        return [Completion(name, "Field", "stat") for name in stats]
     if tag == "Spec" and attr == "treeVersion":
-        return [Completion(str(v), "EnumMember", "tree version") for v in catalog.get("treeVersions") or []]
+        versions = catalog["treeVersions"] if catalog else []
+        return [Completion(str(v), "EnumMember", "tree version") for v in versions]
     return []
 
 

@@ -28,7 +28,7 @@ class NodeInfo:
 class DiffSide:
     """One build of a comparison: its parsed text and what the engine said about it.
 
-    ``stats`` is shaped like `pob-ls stats --json` (``build``, ``sidebar``, ``player_stats``,
+    ``stats`` is shaped like `pob-ls stats --json` (``build``, ``display_stats``, ``player_stats``,
     ``minion_stats``...); ``nodes`` names this side's allocated nodes and sockets; ``config_labels``
     maps config input names to the labels PoB shows.
     """

@@ -96,7 +96,7 @@ def render_build(side: DiffSide, engine_version: str) -> str:
     """One build as stable text: character, sidebar, gear, skills, tree, config, warnings."""
     stats, doc = side.stats, side.document
     lines = [f"PoB build ({engine_version}): {_character(stats)}", ""]
-    for row in stats.get("sidebar") or []:
+    for row in stats.get("display_stats") or []:
         section = _SECTION_TITLES.get(row.get("section"), row.get("section"))
         lines.append(f"{section}: {row.get('label')}: {row.get('text')}")
     lines += ["", "Items:"]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pob_ls.analysis.anchors import build_range, entity_range, tag_name_range
-from pob_ls.document import PobDocument, TextRange
+from pob_ls.document import BuildStat, PobDocument, TextRange
+from pob_ls.engine.messages import BuildResultJson, FactsJson, Number
 
 Severity = Literal["error", "warning", "information", "hint"]
 
@@ -51,29 +52,29 @@ def document_findings(doc: PobDocument) -> list[Finding]:
 
 
 def engine_findings(
-    doc: PobDocument, result: dict[str, Any], *, settings: dict[str, Any] | None = None
+    doc: PobDocument, result: BuildResultJson, *, settings: dict[str, Any] | None = None
 ) -> list[Finding]:
     """PoB's problems with the build, each at the entity that causes it, plus what PoB silently dropped."""
     warnings = (settings or {}).get("warnings", {}) if settings else {}
     out: list[Finding] = []
-    for problem in result.get("problems", []):
-        code = str(problem.get("code"))
+    for problem in result["problems"]:
+        code = problem["code"]
         if code == "unsupported-mod" and warnings.get("unsupportedMods") is False:
             continue
         if code == "config-inactive" and warnings.get("inactiveConfig") is False:
             continue
         out.append(
             Finding(
-                entity_range(doc, problem.get("entity") or {}),
-                _severity(problem.get("severity")),
+                entity_range(doc, problem["entity"]),
+                _severity(problem["severity"]),
                 code,
-                str(problem.get("message")),
+                problem["message"],
                 source="PoB",
             )
         )
     out.extend(_class_mismatch(doc, result))
-    out.extend(_dropped_items(doc, result.get("facts") or {}))
-    out.extend(_dropped_nodes(doc, result.get("facts") or {}))
+    out.extend(_dropped_items(doc, result["facts"]))
+    out.extend(_dropped_nodes(doc, result["facts"]))
     out.extend(_stale_stats(doc, result))
     return out
 
@@ -94,15 +95,15 @@ def _severity(value: object) -> Severity:
     return value if value in ("error", "warning", "information", "hint") else "warning"
 
 
-def _class_mismatch(doc: PobDocument, result: dict[str, Any]) -> list[Finding]:
+def _class_mismatch(doc: PobDocument, result: BuildResultJson) -> list[Finding]:
     """<Build className/ascendClassName> are written by PoB from the tree spec's ids; PoB reads the ids."""
     if doc.build is None:
         return []
-    build = result.get("build") or {}
+    build = result["build"]
     out = []
     for attr, written, used in (
-        ("className", doc.build.class_name, build.get("class")),
-        ("ascendClassName", doc.build.ascend_class_name, build.get("ascendancy")),
+        ("className", doc.build.class_name, build["class"]),
+        ("ascendClassName", doc.build.ascend_class_name, build["ascendancy"]),
     ):
         span = doc.build.value_range(attr)
         if span is None or written in (None, "") or (written == "None" and used is None):
@@ -121,10 +122,10 @@ def _class_mismatch(doc: PobDocument, result: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _dropped_items(doc: PobDocument, facts: dict[str, Any]) -> list[Finding]:
+def _dropped_items(doc: PobDocument, facts: FactsJson) -> list[Finding]:
     if doc.items is None or "itemIds" not in facts:
         return []
-    kept = {int(i) for i in facts.get("itemIds") or []}
+    kept = {int(i) for i in facts["itemIds"] or []}
     out = []
     for item in doc.items.items:
         if item.id is not None and item.id not in kept:
@@ -155,11 +156,11 @@ def _dropped_items(doc: PobDocument, facts: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _dropped_nodes(doc: PobDocument, facts: dict[str, Any]) -> list[Finding]:
+def _dropped_nodes(doc: PobDocument, facts: FactsJson) -> list[Finding]:
     spec = doc.tree.active() if doc.tree else None
     if spec is None or "allocatedNodes" not in facts:
         return []
-    allocated = {int(n) for n in facts.get("allocatedNodes") or []}
+    allocated = {int(n) for n in facts["allocatedNodes"] or []}
     return [
         Finding(
             ref.range,
@@ -197,20 +198,20 @@ def _same(saved: float | None, current: Any) -> bool:
     return saved == current or abs(saved - current) <= 1e-6 * max(abs(saved), abs(current))
 
 
-def _as_number(value: Any) -> Any:
+def _as_number(value: Number) -> Number:
     if isinstance(value, str) and value in ("inf", "-inf", "nan"):
         return float(value)
     return value
 
 
-def stale_stats(doc: PobDocument, result: dict[str, Any]) -> list[tuple[Any, Any]]:
+def stale_stats(doc: PobDocument, result: BuildResultJson) -> list[tuple[BuildStat, Any]]:
     """(BuildStat, current value) for every stored stat that PoB now computes differently."""
     if doc.build is None:
         return []
     out = []
     for stats, current in (
-        (doc.build.player_stats, result.get("player_stats") or {}),
-        (doc.build.minion_stats, result.get("minion_stats") or {}),
+        (doc.build.player_stats, result["player_stats"]),
+        (doc.build.minion_stats, result["minion_stats"]),
     ):
         seen: set[str] = set()
         for stat in stats:
@@ -223,7 +224,7 @@ def stale_stats(doc: PobDocument, result: dict[str, Any]) -> list[tuple[Any, Any
     return out
 
 
-def _stale_stats(doc: PobDocument, result: dict[str, Any]) -> list[Finding]:
+def _stale_stats(doc: PobDocument, result: BuildResultJson) -> list[Finding]:
     return [
         Finding(
             stat.value_text_range or stat.range,

@@ -10,6 +10,7 @@ from pob_ls.analysis.findings import stale_stats, stored_value
 from pob_ls.analysis.numbers import compact
 from pob_ls.analysis.sheet import headline
 from pob_ls.document import PobDocument, TextRange
+from pob_ls.engine.messages import BuildResultJson
 
 ALL_HINT_KINDS = frozenset({"build", "groups", "stats"})
 _DPS_KEYS = ("FullDPS", "CombinedDPS", "TotalDPS", "TotalDotDPS")
@@ -31,12 +32,12 @@ class Lens:
     arguments: list[Any] = field(default_factory=list)
 
 
-def _stat(result: dict[str, Any], key: str) -> Any:
-    return (result.get("output") or {}).get(key)
+def _stat(result: BuildResultJson, key: str) -> object:
+    return result["output"].get(key)
 
 
-def _best_dps(result: dict[str, Any]) -> tuple[str, Any] | None:
-    output = result.get("output") or {}
+def _best_dps(result: BuildResultJson) -> tuple[str, float] | None:
+    output = result["output"]
     for key in _DPS_KEYS:
         value = output.get(key)
         if isinstance(value, (int, float)) and value:
@@ -44,7 +45,7 @@ def _best_dps(result: dict[str, Any]) -> tuple[str, Any] | None:
     return None
 
 
-def build_summary(result: dict[str, Any]) -> str:
+def build_summary(result: BuildResultJson) -> str:
     parts = []
     dps = _best_dps(result)
     if dps:
@@ -56,9 +57,8 @@ def build_summary(result: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _group_dps(result: dict[str, Any], doc: PobDocument, index: int) -> str | None:
-    build = result.get("build") or {}
-    if build.get("main_socket_group") == index:
+def _group_dps(result: BuildResultJson, doc: PobDocument, index: int) -> str | None:
+    if result["build"]["main_socket_group"] == index:
         dps = _best_dps(result)
         return f"{compact(dps[1])} DPS (main)" if dps else "main skill"
     group = active_group(doc, index)
@@ -66,16 +66,16 @@ def _group_dps(result: dict[str, Any], doc: PobDocument, index: int) -> str | No
         return None
     names = {g.name_spec for g in group.gems if g.name_spec}
     total = 0.0
-    for row in result.get("sidebar") or []:
-        if row.get("section") == "fullDPS" and any(n and n in str(row.get("label")) for n in names):
-            value = row.get("value")
+    for row in result["display_stats"]:
+        if row["section"] == "fullDPS" and any(n and n in row["label"] for n in names):
+            value = row["value"]
             if isinstance(value, (int, float)):
                 total += value
     return f"{compact(total)} DPS (full DPS)" if total else None
 
 
 def inlay_hints(
-    doc: PobDocument, result: dict[str, Any], *, kinds: frozenset[str] = ALL_HINT_KINDS
+    doc: PobDocument, result: BuildResultJson, *, kinds: frozenset[str] = ALL_HINT_KINDS
 ) -> list[Hint]:
     hints: list[Hint] = []
     if "build" in kinds and doc.build is not None:
@@ -101,7 +101,7 @@ def inlay_hints(
     return sorted(hints, key=lambda h: h.offset)
 
 
-def code_lenses(doc: PobDocument, result: dict[str, Any]) -> list[Lens]:
+def code_lenses(doc: PobDocument, result: BuildResultJson) -> list[Lens]:
     lenses = []
     top = doc.root
     top_range = TextRange(top.start, top.start + 1 + len(top.tag)) if top is not None else build_range(doc)
@@ -110,11 +110,11 @@ def code_lenses(doc: PobDocument, result: dict[str, Any]) -> list[Lens]:
         lenses.append(
             Lens(top_range, f"{headline(result).replace('**', '')} — {summary}", "pob.showStatSheet")
         )
-    main = (result.get("build") or {}).get("main_socket_group")
-    group = active_group(doc, int(main)) if isinstance(main, int) else None
+    main = result["build"]["main_socket_group"]
+    group = active_group(doc, main) if isinstance(main, int) else None
     if group is not None:
         dps = _best_dps(result)
-        skill = (result.get("build") or {}).get("main_skill") or "main skill"
+        skill = result["build"]["main_skill"] or "main skill"
         title = f"Main skill: {skill}" + (f" — {compact(dps[1])} {dps[0]}" if dps else "")
         lenses.append(
             Lens(TextRange(group.range.start, group.start_tag_range.end), title, "pob.showStatSheet")

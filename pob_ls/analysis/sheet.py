@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pob_ls.engine.messages import BuildResultJson
 
 
-def headline(result: dict[str, Any]) -> str:
-    build = result.get("build") or {}
-    who = build.get("ascendancy") or build.get("class") or "Character"
-    parts = [f"**{who}** level {build.get('level')}", f"tree {build.get('tree_version')}"]
-    if build.get("main_skill"):
+def headline(result: BuildResultJson) -> str:
+    build = result["build"]
+    who = build["ascendancy"] or build["class"] or "Character"
+    parts = [f"**{who}** level {build['level']}", f"tree {build['tree_version']}"]
+    if build["main_skill"]:
         parts.append(f"main skill **{build['main_skill']}**")
     return " · ".join(parts)
 
 
-def stat_sheet_markdown(result: dict[str, Any]) -> str:
+def stat_sheet_markdown(result: BuildResultJson) -> str:
     """PoB's own sidebar rows, in PoB's order and formatting, then its warnings."""
     lines = [headline(result), ""]
     table_open = False
-    for label, value in result.get("sidebar_rows") or []:
+    for label, value in result["sidebar"]:
         if not label and not value:
             continue
         if label in ("Minion:", "Player:") and not value:
@@ -32,7 +32,7 @@ def stat_sheet_markdown(result: dict[str, Any]) -> str:
             lines.extend(["| Stat | Value |", "|---|---:|"])
             table_open = True
         lines.append(f"| {label.rstrip(':')} | {value} |")
-    warnings = result.get("warnings") or []
+    warnings = result["warnings"]
     if warnings:
         lines.extend(["", "**Warnings**", ""])
         lines.extend(f"- {w}" for w in warnings)

@@ -18,6 +18,7 @@ from pob_ls.analysis.build_diff import stat_deltas, stat_number
 from pob_ls.analysis.diff_model import StatDelta
 from pob_ls.cli.check_report import Reported
 from pob_ls.document import PobDocument, TextRange
+from pob_ls.engine.messages import ListStatNames
 from pob_ls.server.build_sources import BuildSourceError, git_source
 
 _THRESHOLD = re.compile(
@@ -220,7 +221,7 @@ class BaselineRun:
             return
         service.update(_PROBE_URI, 1, _PROBE_XML)
         try:
-            names = await service.call(_PROBE_URI, "whatif", "statNames")
+            names = await service.ask(_PROBE_URI, ListStatNames())
         finally:
             service.close(_PROBE_URI)
         unknown = unknown_stats(self.thresholds, names if isinstance(names, dict) else {})

@@ -123,9 +123,8 @@ def _node_infos(host: Any, handle: int, document: PobDocument) -> dict[int, Node
     if spec is None:
         return {}
     ids = sorted({*spec.node_ids, *(s.node_id for s in spec.sockets if s.node_id is not None)})
-    rows = host.call("diagnostics", "nodes", handle, host.lua.table_from(ids)) or []
     out: dict[int, NodeInfo] = {}
-    for row in rows if isinstance(rows, list) else []:
+    for row in host.node_rows(handle, ids):
         stats = row.get("stats")
         out[int(row["id"])] = NodeInfo(
             str(row.get("name") or ""),
@@ -137,8 +136,7 @@ def _node_infos(host: Any, handle: int, document: PobDocument) -> dict[int, Node
 
 def _config_labels(host: Any) -> dict[str, str]:
     """Config input names to the labels PoB's config tab shows (a few ms: read per build, not cached)."""
-    catalog = host.call("whatif", "catalog") or {}
-    options = catalog.get("config") if isinstance(catalog, dict) else None
+    options = host.catalog().get("config")
     return {str(c["name"]): str(c.get("label") or c["name"]) for c in options or [] if c.get("name")}
 
 

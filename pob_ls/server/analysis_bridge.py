@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pob_ls import analysis
+from pob_ls.engine.messages import BuildResultJson
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def document_findings(doc: Any) -> list[analysis.Finding]:
         return [analysis.Finding(e.range, e.severity, e.code, e.message) for e in doc.errors]
 
 
-def engine_findings(doc: Any, result: dict[str, Any], settings: dict[str, Any]) -> list[analysis.Finding]:
+def engine_findings(doc: Any, result: BuildResultJson, settings: dict[str, Any]) -> list[analysis.Finding]:
     return guarded(analysis.engine_findings, doc, result, settings=settings, default=[])
 
 

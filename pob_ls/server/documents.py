@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pob_ls.document import PobDocument, parse_document
+from pob_ls.engine.messages import BuildResultJson, RequestErrorKind
 
 
 @dataclass
@@ -19,7 +20,7 @@ class Analysis:
 
     version: int
     doc: PobDocument
-    result: dict[str, Any]
+    result: BuildResultJson
 
 
 @dataclass
@@ -32,7 +33,7 @@ class OpenBuild:
     sent: dict[int, PobDocument] | None = None  # versions given to the engine, awaiting a result
     analysis: Analysis | None = None
     engine_error: str | None = None  # why the latest engine attempt failed
-    engine_error_kind: str | None = None
+    engine_error_kind: RequestErrorKind | None = None
     published: tuple[int, tuple[Any, ...]] | None = None  # last (version, findings) sent
     recalc_ms: float | None = None
     changed_at: float | None = None
@@ -67,7 +68,7 @@ class OpenBuild:
             return self.doc
         return self.good
 
-    def feature_result(self) -> dict[str, Any] | None:
+    def feature_result(self) -> BuildResultJson | None:
         return self.analysis.result if self.analysis else None
 
 

@@ -12,15 +12,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
+from pob_ls.engine.messages import BuildResultJson
 from pob_ls.engine.provisioning import EngineFiles, EngineLayout
 from pob_ls.engine.service import EngineRequestError, EngineService, StatusEvent
 
 log = logging.getLogger(__name__)
 
 StateCallback = Callable[[str, str], None]
-ResultCallback = Callable[[str, int, "dict[str, Any] | EngineRequestError"], None]
+ResultCallback = Callable[[str, int, "BuildResultJson | EngineRequestError"], None]
 
 
 def engine_files(layout: EngineLayout) -> EngineFiles:

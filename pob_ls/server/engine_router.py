@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pob_ls.document import PobDocument
+from pob_ls.engine.messages import BuildResultJson
 from pob_ls.engine.provisioning import EngineLayout
 from pob_ls.engine.service import EngineRequestError, EngineService
 from pob_ls.server.engine_link import EngineLink, engine_label
@@ -29,7 +30,7 @@ IDLE_SECONDS = 120.0
 
 #: (state, message, label of the engine it is about or None for the router itself).
 StateCallback = Callable[[str, str, "str | None"], None]
-ResultCallback = Callable[[str, int, "dict[str, Any] | EngineRequestError"], None]
+ResultCallback = Callable[[str, int, "BuildResultJson | EngineRequestError"], None]
 
 
 def tree_versions(doc: PobDocument) -> list[str]:

@@ -1,25 +1,28 @@
 """Requests answered from the analysis layer: thin wrappers that only convert positions and types.
 
-All handlers are async and run on the event loop; the only awaited work is an engine what-if,
-which runs in a worker process, so a cancelled request stops at that await.
+All handlers are async and run on the event loop; the only awaited work is an engine question
+(a what-if, the catalog: `pob_ls.engine.messages`), which runs in a worker process, so a cancelled
+request stops at that await.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 
 from pob_ls import analysis
 from pob_ls.document import PobDocument
+from pob_ls.engine.messages import Catalog, ListCatalog, Question
 from pob_ls.server.analysis_bridge import guarded
 from pob_ls.server.convert import enum_member, lsp_position, lsp_range, text_offset, text_range
 from pob_ls.server.documents import OpenBuild
 from pob_ls.server.server import PobServer
 
 log = logging.getLogger(__name__)
+AnswerT = TypeVar("AnswerT")
 
 WHATIF_TIMEOUT = 3.0
 NOT_CALCULATED = "*PoB has not calculated this build yet.*"
@@ -140,7 +143,7 @@ async def _hover(ls: PobServer, build: OpenBuild, position: types.Position) -> t
     if target is None:
         return None
     result = build.feature_result()
-    whatif = await _whatif(ls, build.uri, target.whatif) if result is not None else None
+    whatif = await _ask(ls, build.uri, target.whatif) if result is not None else None
     text = guarded(analysis.render_hover, doc, result, target, whatif, default="")
     if result is None:
         missing = ls.engine.missing_message_for(build.uri)
@@ -150,31 +153,31 @@ async def _hover(ls: PobServer, build: OpenBuild, position: types.Position) -> t
     return types.Hover(contents=_markup(ls, text), range=lsp_range(doc, target.range))
 
 
-async def _catalog(ls: PobServer, uri: str) -> dict[str, Any] | None:
+async def _catalog(ls: PobServer, uri: str) -> Catalog | None:
     """The gem and config names of the build's engine (the same for every build it computes: asked once)."""
     label = ls.engine.label_for(uri)
     if label is None:
         return None
     if label not in ls.catalogs and ls.engine.service_for(uri) is not None:
-        found = await _whatif(ls, uri, ("catalog", ()))
+        found = await _ask(ls, uri, ListCatalog())
         if found:
             ls.catalogs[label] = found
     return ls.catalogs.get(label)
 
 
-async def _whatif(ls: PobServer, uri: str, whatif: Any) -> dict[str, Any] | None:
+async def _ask(ls: PobServer, uri: str, question: Question[AnswerT] | None) -> AnswerT | None:
+    """The engine's answer to `question` about the build, or None (no engine, no answer, failure)."""
     service = ls.engine.service_for(uri)
-    if not whatif or service is None:
+    if question is None or service is None:
         return None
-    function, args = whatif
     try:
-        value = await asyncio.wait_for(service.call(uri, "whatif", function, *args), WHATIF_TIMEOUT)
+        answer = await asyncio.wait_for(service.ask(uri, question), WHATIF_TIMEOUT)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        log.info("what-if %s%r failed: %s", function, args, exc)
+        log.info("what-if %r failed: %s", question, exc)
         return None
-    return value if isinstance(value, dict) else {"value": value}
+    return answer if isinstance(answer, dict) else None
 
 
 def _inlay_hints(ls: PobServer, build: OpenBuild, span: types.Range) -> list[types.InlayHint]:

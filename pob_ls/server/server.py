@@ -18,6 +18,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from pob_ls import __version__
+from pob_ls.engine.messages import BuildResultJson, Catalog
 from pob_ls.engine.service import EngineRequestError
 from pob_ls.server import analysis_bridge as analysis
 from pob_ls.server.client_support import ClientSupport
@@ -52,7 +53,7 @@ class PobServer(LanguageServer):
         self.engine = EngineRouter(self.on_engine_state, self.on_engine_result)
         self.pull_reports: dict[str, tuple[str, list[types.Diagnostic]]] = {}
         self.last_recalc_ms: float | None = None
-        self.catalogs: dict[str, dict[str, Any]] = {}  # each engine's gem/config names, for completion
+        self.catalogs: dict[str, Catalog] = {}  # each engine's gem/config names, for completion
         self._publish_seq = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._progress_token: str | None = None
@@ -105,13 +106,13 @@ class PobServer(LanguageServer):
         self.log_to_client(f"pob-ls: {message}", kind)
         self._progress(state, message)
 
-    def on_engine_result(self, uri: str, version: int, payload: dict[str, Any] | EngineRequestError) -> None:
+    def on_engine_result(self, uri: str, version: int, payload: BuildResultJson | EngineRequestError) -> None:
         try:
             self._take_result(uri, version, payload)
         except Exception:
             log.exception("handling the engine result for %s version %s", uri, version)
 
-    def _take_result(self, uri: str, version: int, payload: dict[str, Any] | EngineRequestError) -> None:
+    def _take_result(self, uri: str, version: int, payload: BuildResultJson | EngineRequestError) -> None:
         build = self.builds.get(uri)
         if build is None:
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pob_ls import analysis as A
 from pob_ls.document import parse_document
+from pob_ls.engine.messages import BuildResultJson, Catalog, DescribeNode, RemoveItem, ToggleGem
 
 BUILD = """<?xml version="1.0" encoding="UTF-8"?>
 <PathOfBuilding>
@@ -34,7 +35,7 @@ Totally Fake Mod
 </PathOfBuilding>
 """
 
-RESULT = {
+RESULT: BuildResultJson = {
     "build": {
         "class": "Witch",
         "ascendancy": "Necromancer",
@@ -43,17 +44,17 @@ RESULT = {
         "main_socket_group": 1,
         "main_skill": "Fireball",
     },
-    "sidebar": [
+    "display_stats": [
         {
             "section": "player",
             "stat": "Life",
             "label": "Total Life",
             "value": 4100,
             "text": "4,100",
-            "warning": False,
+            "warn": False,
         }
     ],
-    "sidebar_rows": [["Average Hit:", "1,000"], ["", ""], ["Total Life:", "4,100"]],
+    "sidebar": [["Average Hit:", "1,000"], ["", ""], ["Total Life:", "4,100"]],
     "warnings": ["You have too many gems in your Helmet slot"],
     "problems": [
         {
@@ -84,7 +85,10 @@ RESULT = {
     "player_stats": {"Life": 4100, "Mana": 900},
     "minion_stats": {},
     "output": {"CombinedDPS": 123456.0, "Life": 4100, "TotalEHP": 20000},
+    "minion_output": None,
     "facts": {"itemIds": [1], "slots": {"Helmet": 1}, "allocatedNodes": [100, 300]},
+    "output_revision": 1,
+    "timings": {},
 }
 
 
@@ -147,28 +151,44 @@ def test_hover_targets_and_rendering() -> None:
     sheet = A.render_hover(doc, RESULT, target, None)
     assert sheet is not None and "| Total Life | 4,100 |" in sheet and "too many gems" in sheet
     gem = A.hover_target(doc, doc.text.index("Frobnicate") + 1)
-    assert gem is not None and gem.kind == "gem" and gem.whatif == ("toggleGem", (1, 2))
+    assert gem is not None and gem.kind == "gem" and gem.whatif == ToggleGem(1, 2)
     text = A.render_hover(
-        doc, RESULT, gem, {"count": 1, "lines": ["Disabling this gem will give you:", "-5 Life"]}
+        doc,
+        RESULT,
+        gem,
+        {
+            "count": 1,
+            "header": "Disabling this gem will give you:",
+            "lines": ["Disabling this gem will give you:", "-5 Life"],
+        },
     )
     assert text is not None and "Unrecognised gem name" in text and "- -5 Life" in text
     node = A.hover_target(doc, doc.text.index("200,300"))
-    assert node is not None and node.whatif == ("node", (200,))
+    assert node is not None and node.whatif == DescribeNode(200)
     compare = {
         "count": 1,
+        "header": "Unallocating this node will give you:",
         "lines": ["Unallocating this node will give you:", "-10 Life"],
         "path": {
             "count": 1,
+            "header": "Unallocating this node and all nodes depending on it will give you:",
             "lines": ["Unallocating this node and all nodes depending on it will give you:", "-30 Life"],
         },
     }
-    stats = {"name": "Toughness", "type": "Normal", "stats": ["+10 to maximum Life"], "compare": compare}
+    stats = {
+        "id": 200,
+        "name": "Toughness",
+        "type": "Normal",
+        "stats": ["+10 to maximum Life"],
+        "allocated": False,
+        "compare": compare,
+    }
     text = A.render_hover(doc, RESULT, node, stats)
     assert text is not None
     assert text.index("**Unallocating this node will give you:**") < text.index("- -10 Life")
     assert text.index("all nodes depending on it will give you:**") < text.index("- -30 Life")
     item = A.hover_target(doc, doc.text.index('<Item id="1"') + 2)
-    assert item is not None and item.whatif == ("removeItem", ("Helmet",))
+    assert item is not None and item.whatif == RemoveItem("Helmet")
 
 
 def test_code_actions() -> None:
@@ -191,9 +211,17 @@ def test_symbols_and_completion() -> None:
     doc = parse_document(BUILD)
     names = [s.name for s in A.document_symbols(doc)]
     assert names == ["Build", "Tree", "Items", "Skills", "Config"]
-    catalog = {
+    catalog: Catalog = {
         "gems": ["Fireball", "Frostbolt"],
-        "config": [{"name": "enemyIsBoss", "label": "Is the enemy a Boss?", "values": ["None", "Boss"]}],
+        "config": [
+            {
+                "name": "enemyIsBoss",
+                "type": "list",
+                "label": "Is the enemy a Boss?",
+                "values": ["None", "Boss"],
+            }
+        ],
+        "treeVersions": ["3_28"],
     }
     at_gem = doc.text.index('nameSpec="Fireball"') + len('nameSpec="')
     assert [c.label for c in A.completions(doc, at_gem, RESULT, catalog)] == ["Fireball", "Frostbolt"]

@@ -29,7 +29,7 @@ NODES = {
 
 
 def stats(**build: Any) -> dict[str, Any]:
-    return {"build": {**CHARACTER, **build}, "sidebar": [], "player_stats": {}, "minion_stats": {}}
+    return {"build": {**CHARACTER, **build}, "display_stats": [], "player_stats": {}, "minion_stats": {}}
 
 
 @pytest.fixture(scope="module")
@@ -284,13 +284,13 @@ def _row(
         "label": label or stat,
         "value": value,
         "text": text,
-        "warning": False,
+        "warn": False,
     }
 
 
 def test_sidebar_deltas_as_pob_formats_them() -> None:
     old = {
-        "sidebar": [
+        "display_stats": [
             _row("Life", 3132, "3,132"),
             _row("CritMultiplier", 5.91, "591%"),
             _row("Armour", 10, "10"),
@@ -298,7 +298,7 @@ def test_sidebar_deltas_as_pob_formats_them() -> None:
         ]
     }
     new = {
-        "sidebar": [
+        "display_stats": [
             _row("Life", 3082, "3,082"),
             _row("CritMultiplier", 5.46, "546%"),
             _row("Armour", 10, "10"),
@@ -315,8 +315,8 @@ def test_sidebar_deltas_as_pob_formats_them() -> None:
 
 
 def test_text_rendering_lists_stats_then_changes(base: str) -> None:
-    old = {**stats(), "sidebar": [_row("Life", 3132, "3,132")]}
-    new = {**stats(level=95), "sidebar": [_row("Life", 3082, "3,082")]}
+    old = {**stats(), "display_stats": [_row("Life", 3132, "3,132")]}
+    new = {**stats(level=95), "display_stats": [_row("Life", 3082, "3,082")]}
     a, b = side(base, old), side(edits.gem_level(edits.level(base)), new)
     text = render_diff(diff_builds(a, b), "HEAD:build.pob", "build.pob", old, new)
     lines = text.splitlines()
@@ -327,8 +327,8 @@ def test_text_rendering_lists_stats_then_changes(base: str) -> None:
 
 
 def test_textconv_rendering_is_stable_and_line_per_fact(base: str) -> None:
-    one = render_build(side(base, {**stats(), "sidebar": [_row("Life", 3132, "3,132")]}), "PoB 2.63.0")
-    again = render_build(side(base, {**stats(), "sidebar": [_row("Life", 3132, "3,132")]}), "PoB 2.63.0")
+    one = render_build(side(base, {**stats(), "display_stats": [_row("Life", 3132, "3,132")]}), "PoB 2.63.0")
+    again = render_build(side(base, {**stats(), "display_stats": [_row("Life", 3132, "3,132")]}), "PoB 2.63.0")
     assert one == again
     assert "Stats: Life: 3,132" in one.splitlines()
     assert "  Normal: Mine Damage" in one.splitlines()

@@ -7,13 +7,17 @@ every test opens its own documents and closes them again.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
+import struct
 from typing import Any
 
 import pytest
 
+from pob_ls.engine.messages import DescribeConfig, ListCatalog, RemoveItem
+from pob_ls.engine.service.protocol import ErrorReply
 from pob_ls.engine.service.service import EngineRequestError
 from tests.engine_service.conftest import Harness, build_text
 
@@ -217,14 +221,50 @@ async def test_least_recently_used_builds_are_evicted_and_reloaded_on_demand(har
         svc.close(uri)
 
 
-async def test_call_reports_an_unknown_feature_clearly(harness: Harness) -> None:
+async def test_questions_get_typed_answers_and_an_unknown_entity_gets_none(harness: Harness) -> None:
     svc = harness.service
-    svc.update("mem://call.xml", 1, build_text("065"))
-    with pytest.raises(EngineRequestError) as info:
-        await svc.call("mem://call.xml", "no_such_module", "anything", 1, "two")
-    assert info.value.kind == "not_found"
-    assert "no_such_module" in info.value.message
-    svc.close("mem://call.xml")
+    svc.update("mem://ask.xml", 1, build_text("065"))
+    catalog = await svc.ask("mem://ask.xml", ListCatalog())
+    assert catalog is not None and "Fireball" in catalog["gems"] and catalog["treeVersions"]
+    assert any(o["name"] == "enemyIsBoss" for o in catalog["config"])
+    option = await svc.ask("mem://ask.xml", DescribeConfig("enemyIsBoss"))
+    assert option is not None and option["name"] == "enemyIsBoss" and option["label"]
+    assert await svc.ask("mem://ask.xml", DescribeConfig("noSuchOption")) is None
+    assert await svc.ask("mem://ask.xml", RemoveItem("No Such Slot")) is None
+    svc.close("mem://ask.xml")
+
+
+async def test_a_real_worker_refuses_the_old_open_door_and_keeps_serving(harness: Harness) -> None:
+    """A raw `Call` frame (the message that could run any glue function) reaches a real worker: it is
+    refused with a clear error, the worker stays up, and the next request is answered."""
+    svc = harness.service
+    svc.update("mem://door.xml", 1, build_text("065"))
+    _, before = await svc.result("mem://door.xml")
+    slot = svc._slots[0]
+    async with slot.lock:
+        proc = slot.process
+        assert proc is not None
+        pid = proc.pid
+        body = json.dumps(
+            {
+                "type": "Call",
+                "uri": "mem://door.xml",
+                "module": "incremental",
+                "function": "item",
+                "args": [],
+                "id": 999_999,
+            }
+        ).encode()
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        proc.pending[999_999] = reply
+        proc.writer.write(struct.pack(">I", len(body)) + body)
+        await proc.writer.drain()
+        refused = await asyncio.wait_for(reply, 10)
+    assert isinstance(refused, ErrorReply) and refused.kind == "refused"
+    assert "unknown message type 'Call'" in refused.message
+    assert (await svc.refresh("mem://door.xml"))[1]["player_stats"] == before["player_stats"]
+    assert svc.worker_pids()[0] == pid
+    svc.close("mem://door.xml")
 
 
 async def test_worker_that_exits_while_idle_is_replaced_with_its_documents(harness: Harness) -> None:

@@ -4,16 +4,18 @@ The layers, lowest first, each importing only those below it (and the `pob_ls` p
 
     engine < document < analysis < server < cli
 
-Inside the engine, lowest first: provisioning < host < service (the service starts workers that host
-PoB; the host reads the engine layout that provisioning found). Layers above the engine reach it only
-through the `__init__` of `pob_ls.engine.provisioning`, `pob_ls.engine.host` or `pob_ls.engine.service`,
-never a module behind one. Every module of `pob_ls` is parsed with `ast`, imports inside functions and
+Inside the engine, lowest first: messages < provisioning < host < service (the service starts workers
+that host PoB; the host reads the engine layout that provisioning found; `messages`, the typed boundary
+both processes share, imports nothing of pob_ls). Layers above the engine reach it only through
+`pob_ls.engine.messages` or the `__init__` of `pob_ls.engine.provisioning`, `pob_ls.engine.host` or
+`pob_ls.engine.service`, never a module behind one; the analysis layer only through `messages`. Every module of `pob_ls` is parsed with `ast`, imports inside functions and
 `TYPE_CHECKING` blocks included. And, checked at run time: the server process never loads Lua.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,9 +26,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pob_ls"
 
 #: Rank of each layer: a module may import modules of its own rank or lower.
 LAYERS = {"engine": 0, "document": 1, "analysis": 2, "server": 3, "cli": 4}
-#: Rank of each engine subpackage, for imports inside the engine.
-ENGINE_PARTS = {"provisioning": 0, "host": 1, "service": 2}
+#: Rank of each engine subpackage (and of the boundary module), for imports inside the engine.
+ENGINE_PARTS = {"messages": -1, "provisioning": 0, "host": 1, "service": 2}
 ENGINE_FACES = {f"pob_ls.engine.{part}" for part in ENGINE_PARTS}
+#: What each layer may import of the engine, where narrower than its faces.
+ENGINE_REACH = {"document": set[str](), "analysis": {"pob_ls.engine.messages"}}
 
 
 def module_name(path: Path) -> str:
@@ -91,6 +95,11 @@ def violations(name: str, imports: list[tuple[int, str]]) -> list[str]:
                 f"{name}:{line}: {here} imports {target}; use its subpackage's __init__ "
                 f"({', '.join(sorted(ENGINE_FACES))})"
             )
+        elif there == "engine" and here in ENGINE_REACH and target not in ENGINE_REACH[here]:
+            problems.append(
+                f"{name}:{line}: {here} imports {target}; it may reach the engine only through "
+                f"{sorted(ENGINE_REACH[here]) or 'nothing'}"
+            )
         elif here == "engine" and there == "engine":
             mine, theirs = engine_part(name), engine_part(target)
             if mine is None or theirs is None:
@@ -135,12 +144,31 @@ def test_the_upper_layers_do_reach_the_engine_through_its_faces() -> None:
     assert "pob_ls.engine.service" in reached
 
 
+def test_analysis_reads_results_through_the_typed_boundary_only() -> None:
+    """The analysis layer imports the engine's boundary types (and nothing else of the engine), and the
+    boundary module imports nothing of pob_ls: both processes can load it."""
+    modules = all_modules()
+    known = set(modules)
+    reached = {
+        target
+        for name, path in modules.items()
+        if layer_of(name) == "analysis"
+        for _line, target in imported(name, path, known)
+        if layer_of(target) == "engine"
+    }
+    assert reached == {"pob_ls.engine.messages"}
+    assert imported("pob_ls.engine.messages", modules["pob_ls.engine.messages"], known) == []
+
+
 @pytest.mark.parametrize(
     ("name", "target", "why"),
     [
         ("pob_ls.document.parse", "pob_ls.analysis.hover", "a layer above it"),
         ("pob_ls.server.server", "pob_ls.engine.service.service", "use its subpackage's __init__"),
         ("pob_ls.analysis.hover", "pob_ls.engine.host.host", "use its subpackage's __init__"),
+        ("pob_ls.analysis.hover", "pob_ls.engine.service", "only through ['pob_ls.engine.messages']"),
+        ("pob_ls.document.parse", "pob_ls.engine.messages", "only through nothing"),
+        ("pob_ls.engine.messages", "pob_ls.engine.provisioning.layout", "above it in the engine"),
         ("pob_ls.engine.host.host", "pob_ls.engine.service.protocol", "above it in the engine"),
         ("pob_ls.engine.provisioning.install", "pob_ls.engine.host", "above it in the engine"),
         ("pob_ls.engine.service.worker", "pob_ls.server", "a layer above it"),
@@ -166,3 +194,31 @@ def test_server_process_does_not_import_lupa() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _glue_names() -> tuple[set[str], set[str]]:
+    """(glue module names, glue function names that are not plain words) of pob_ls/engine/host/lua."""
+    lua = PACKAGE / "engine" / "host" / "lua"
+    functions = {
+        m.group(1)
+        for path in lua.glob("*.lua")
+        for m in re.finditer(r"^function M\.(\w+)", path.read_text(), re.M)
+    }
+    modules = {"whatif", "diagnostics", "incremental"}
+    return modules, {f for f in functions if f != f.lower()}  # "node", "config" are also plain words
+
+
+def test_lua_names_live_only_in_the_engine() -> None:
+    """The layers above the engine ask typed questions: no string in them names a glue module or a
+    (camelCase) glue function, as `("removeItem", ...)` in analysis/hover.py once did."""
+    modules, functions = _glue_names()
+    assert {"removeItem", "toggleGem", "groupSummary", "recalcMain"} <= functions
+    found = []
+    for name, path in all_modules().items():
+        if layer_of(name) in (None, "engine"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+            if text is not None and (text in modules or text in functions):
+                found.append(f"{name}:{node.lineno}: {text!r}")
+    assert found == []

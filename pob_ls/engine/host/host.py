@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lupa import luajit21
 
 from pob_ls.engine.host.results import BuildResult, problems_from_lua, result_from_lua
 from pob_ls.engine.host.sandbox import Sandbox, deny_attributes
+from pob_ls.engine.messages import FactsJson
 from pob_ls.engine.provisioning.layout import EngineError, EngineFiles, EngineLayout, tree_data_absent
 from pob_ls.engine.provisioning.paths import engine_cache_dir
 
@@ -151,6 +152,16 @@ class PobHost:
         converted = [a.encode("utf-8") if isinstance(a, str) else a for a in args]
         return _to_python(self._call(func, *converted, error=error))
 
+    def node_rows(self, handle: int, node_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Name, type and stat lines of passive nodes in the build's tree (for `pob-ls diff`)."""
+        rows = self.call("diagnostics", "nodes", handle, self.lua.table_from(list(node_ids)))
+        return rows if isinstance(rows, list) else []
+
+    def catalog(self) -> dict[str, Any]:
+        """The gems, config options and tree versions this PoB knows (`whatif.catalog`)."""
+        found = self.call("whatif", "catalog")
+        return found if isinstance(found, dict) else {}
+
     def _call(self, func: Callable[..., Any], *args: Any, error: type[EngineError] = EngineError) -> Any:
         try:
             return func(*args)
@@ -188,7 +199,7 @@ class PobHost:
         raw = _to_python(self._call(self._api.result, handle))
         problems = problems_from_lua(self.call("diagnostics", "collect", handle))
         facts = self.call("diagnostics", "facts", handle)
-        result = result_from_lua(raw, problems, facts if isinstance(facts, dict) else {})
+        result = result_from_lua(raw, problems, cast(FactsJson, facts) if isinstance(facts, dict) else None)
         result.timings["result_seconds"] = time.perf_counter() - start
         return result
 

@@ -13,11 +13,18 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast, get_args
 
 from pob_ls.engine.host.host import EngineError, PobHost
+from pob_ls.engine.messages import StepKind, UpdateHow, update_kind
 
 # Sections whose change does not alter the MAIN pass (Calcs only feeds the CALCS pass).
-_PASSIVE_SECTIONS = frozenset({"Notes", "Import", "TreeView", "Calcs"})
+_PASSIVE_SECTIONS: dict[str, StepKind] = {
+    "Notes": "notes",
+    "Import": "import",
+    "TreeView": "treeview",
+    "Calcs": "calcs",
+}
 # <Build> attributes Build:Load never reads (PoB writes them from the tree and the config).
 _DERIVED_BUILD_ATTRS = frozenset({"className", "ascendClassName"})
 _LEGACY_BUILD_ATTRS = frozenset({"bandit", "pantheonMajorGod", "pantheonMinorGod"})
@@ -35,7 +42,13 @@ _TOKEN = re.compile(
 @dataclass(frozen=True)
 class UpdateOutcome:
     handle: int  # the build object now holding new_xml (may differ from the one passed in)
-    kind: str  # "reload", "unchanged", or "incremental:<kind>,<kind>..."
+    how: UpdateHow  # "reload", "unchanged" or "incremental" (never "cached": that is the worker's)
+    steps: tuple[StepKind, ...] = ()  # for "incremental": the steps taken, in order, without repeats
+
+    @property
+    def kind(self) -> str:
+        """ "reload", "unchanged", or "incremental:<step>,<step>..."."""
+        return update_kind(self.how, self.steps)
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ class _Span:
 
 @dataclass(frozen=True)
 class _Step:
-    kind: str
+    kind: StepKind
     function: str
     args: tuple[object, ...]
     recalc: bool = True
@@ -309,7 +322,7 @@ def plan_update(old: str, new: str) -> list[_Step]:
         elif x.tag == "Tree":
             last += _plan_tree(old, new, x, y)  # PoB loads the tree after the items (jewels)
         elif x.tag in _PASSIVE_SECTIONS:
-            middle.append(_Step(x.tag.lower(), "passive", (x.tag, _raw(new, y)), recalc=False))
+            middle.append(_Step(_PASSIVE_SECTIONS[x.tag], "passive", (x.tag, _raw(new, y)), recalc=False))
         else:
             raise _NotHandled(f"<{x.tag}> is not handled")
     return first + middle + last
@@ -333,15 +346,25 @@ def update_build(host: PobHost, handle: int | None, old_xml: str | None, new_xml
         steps = plan_update(old_xml, new_xml)
     except _NotHandled:
         return _reload(host, handle, new_xml)
-    kinds: list[str] = []
+    kinds: list[StepKind] = []
     try:
         for step in steps:
             taken = host.call(step.module, step.function, handle, *step.args) if step.function else None
-            kinds.append(taken if isinstance(taken, str) else step.kind)  # a Lua update may name its path
+            kinds.append(_step_kind(taken, step))  # a Lua update may name its path
         if any(s.recalc for s in steps):
             host.call("incremental", "recalcMain", handle)
     except EngineError:
         host.free(handle)  # half-updated: never reuse it
         return _reload(host, None, new_xml)
-    kinds = list(dict.fromkeys(kinds))
-    return UpdateOutcome(handle, "incremental:" + ",".join(kinds))
+    return UpdateOutcome(handle, "incremental", tuple(dict.fromkeys(kinds)))
+
+
+def _step_kind(taken: object, step: _Step) -> StepKind:
+    """The path a Lua update says it took ("tree-alloc-full", ...), else the step's own kind. A name
+    not in `StepKind` is a glue bug: the update is abandoned for a reload (the caller's fallback)."""
+    if not isinstance(taken, str):
+        return step.kind
+    for kind in get_args(StepKind):
+        if taken == kind:
+            return cast(StepKind, kind)
+    raise EngineError(f"glue {step.module}.{step.function} names an unknown update path {taken!r}")

@@ -1,17 +1,32 @@
-"""What one calculation of a build gives: typed, plain Python, ready for JSON."""
+"""What one calculation of a build gives: typed, plain Python, and its JSON form.
+
+The JSON form (`BuildResult.to_json`) is `pob_ls.engine.messages.BuildResultJson`, what crosses to
+the server; its keys are the glue's (lua/api.lua) in snake_case, never renamed on the way.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from pob_ls.engine.messages import (
+    BuildResultJson,
+    EntityJson,
+    FactsJson,
+    Number,
+    OutputValue,
+    ProblemJson,
+    Severity,
+    StatSection,
+)
 
 
 @dataclass(frozen=True)
 class DisplayStat:
     """One sidebar stat as PoB shows it, with the output key it comes from."""
 
-    section: str  # "player", "minion" or "fullDPS"
+    section: StatSection
     stat: str
     label: str
     value: float
@@ -28,13 +43,16 @@ class Problem:
     plus its keys (itemId, line, slot, group, gem, name): see lua/diagnostics.lua.
     """
 
-    severity: str  # "error", "warning", "information"
+    severity: Severity
     code: str
     message: str
-    entity: dict[str, Any]
+    entity: EntityJson
 
     def sort_key(self) -> tuple[str, str, str]:
         return (self.code, repr(sorted(self.entity.items())), self.message)
+
+    def to_json(self) -> ProblemJson:
+        return {"severity": self.severity, "code": self.code, "message": self.message, "entity": self.entity}
 
 
 @dataclass(frozen=True)
@@ -54,10 +72,10 @@ class BuildResult:
     sidebar: list[tuple[str, str]]
     warnings: list[str]
     problems: list[Problem] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)  # what PoB kept of the file: see diagnostics.lua
+    facts: FactsJson = field(default_factory=lambda: FactsJson())  # what PoB kept: see diagnostics.lua
     timings: dict[str, float] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> BuildResultJson:
         return {
             "build": {
                 "class": self.class_name,
@@ -67,38 +85,35 @@ class BuildResult:
                 "main_socket_group": self.main_socket_group,
                 "main_skill": self.main_skill,
             },
-            "sidebar": [
+            "display_stats": [
                 {
                     "section": s.section,
                     "stat": s.stat,
                     "label": s.label,
                     "value": json_number(s.value),
                     "text": s.text,
-                    "warning": s.warn,
+                    "warn": s.warn,
                 }
                 for s in self.display_stats
             ],
             "warnings": list(self.warnings),
-            "problems": [
-                {"severity": p.severity, "code": p.code, "message": p.message, "entity": p.entity}
-                for p in self.problems
-            ],
+            "problems": [p.to_json() for p in self.problems],
             "player_stats": {k: json_number(v) for k, v in self.player_stats},
             "minion_stats": {k: json_number(v) for k, v in self.minion_stats},
-            "output": {k: json_number(v) for k, v in sorted(self.output.items())},
+            "output": {k: json_output(v) for k, v in sorted(self.output.items())},
             "minion_output": (
-                {k: json_number(v) for k, v in sorted(self.minion_output.items())}
+                {k: json_output(v) for k, v in sorted(self.minion_output.items())}
                 if self.minion_output
                 else None
             ),
-            "sidebar_rows": [list(row) for row in self.sidebar],
+            "sidebar": [list(row) for row in self.sidebar],
             "facts": self.facts,
             "output_revision": self.output_revision,
             "timings": dict(self.timings),
         }
 
 
-def json_number(value: Any) -> Any:
+def json_number(value: float) -> Number:
     """JSON has no inf or NaN: they become the strings PoB itself writes ("inf", "-inf", "nan")."""
     if isinstance(value, float):
         if math.isnan(value):
@@ -106,6 +121,11 @@ def json_number(value: Any) -> Any:
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
     return value
+
+
+def json_output(value: OutputValue) -> OutputValue:
+    """An output value for JSON: numbers as `json_number`, flags and strings as they are."""
+    return json_number(value) if isinstance(value, float) else value
 
 
 def _pairs(rows: Any) -> list[tuple[str, float]]:
@@ -117,14 +137,14 @@ def problems_from_lua(raw: list[dict[str, Any]] | dict[str, Any] | None) -> list
     rows = raw if isinstance(raw, list) else []
     unique: dict[tuple[str, str, str], Problem] = {}
     for r in rows:
-        entity = dict(r.get("entity") or {"kind": "build"})
-        p = Problem(str(r["severity"]), str(r["code"]), str(r["message"]), entity)
+        entity = cast(EntityJson, dict(r.get("entity") or {"kind": "build"}))
+        p = Problem(cast(Severity, str(r["severity"])), str(r["code"]), str(r["message"]), entity)
         unique[p.sort_key()] = p
     return [unique[k] for k in sorted(unique)]
 
 
 def result_from_lua(
-    raw: dict[str, Any], problems: list[Problem] | None = None, facts: dict[str, Any] | None = None
+    raw: dict[str, Any], problems: list[Problem] | None = None, facts: FactsJson | None = None
 ) -> BuildResult:
     return BuildResult(
         class_name=raw.get("className"),
@@ -155,5 +175,5 @@ def result_from_lua(
         sidebar=[(r[0], r[1]) for r in raw.get("sidebar") or []],
         warnings=list(raw.get("warnings") or []),
         problems=problems or [],
-        facts=facts or {},
+        facts=facts or FactsJson(),
     )

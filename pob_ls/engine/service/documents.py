@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pob_ls.engine.messages import BuildResultJson
 from pob_ls.engine.service.errors import EngineRequestError
 
 if TYPE_CHECKING:
@@ -45,14 +46,14 @@ class Document:
     slot: Slot
     published_version: int = NEVER
     outcome_version: int | None = None  # version whose outcome (result or build error) is known
-    result: dict[str, Any] | None = None
+    result: BuildResultJson | None = None
     error: EngineRequestError | None = None
     standing: Standing = Standing.COLD
     retried_version: int | None = None  # the version already re-sent once after its worker was lost
     timer: asyncio.TimerHandle | None = None
     flush_task: asyncio.Task[None] | None = None
     flush_version: int | None = None
-    waiters: list[asyncio.Future[tuple[int, dict[str, Any]]]] = field(default_factory=list)
+    waiters: list[asyncio.Future[tuple[int, BuildResultJson]]] = field(default_factory=list)
 
     # -- standing -----------------------------------------------------------------------
 
@@ -93,7 +94,7 @@ class Document:
     def known(self) -> bool:
         return self.outcome_version == self.version
 
-    def accept_result(self, version: int, result: dict[str, Any]) -> bool:
+    def accept_result(self, version: int, result: BuildResultJson) -> bool:
         """Record a computed result; False when it is stale (a newer version is on its way or published)."""
         if version != self.version or version <= self.published_version:
             return False
@@ -119,7 +120,7 @@ class Document:
 
     # -- waiters ------------------------------------------------------------------------
 
-    def resolve_waiters(self, version: int, result: dict[str, Any]) -> None:
+    def resolve_waiters(self, version: int, result: BuildResultJson) -> None:
         for waiter in self.waiters:
             if not waiter.done():
                 waiter.set_result((version, result))

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from pob_ls.engine.messages import BuildResultJson, RequestErrorKind, StatusKind
 
 #: Kinds of failure worth retrying later: the engine or its worker failed, not the build.
-TRANSIENT_KINDS = frozenset({"deadline", "crashed", "out_of_memory", "boot", "engine"})
+TRANSIENT_KINDS: frozenset[RequestErrorKind] = frozenset(
+    {"deadline", "crashed", "out_of_memory", "boot", "engine"}
+)
 
 
 class EngineRequestError(Exception):
-    """A request the engine could not answer. `kind`: build (PoB rejected the text), deadline,
-    crashed, out_of_memory, boot, engine, not_found, closed, refused, bad_request."""
+    """A request the engine could not answer. `kind` (`RequestErrorKind`): build (PoB rejected the
+    text), deadline, crashed, out_of_memory, boot, engine, not_found, closed, refused, bad_request."""
 
     def __init__(
         self,
-        kind: str,
+        kind: RequestErrorKind,
         message: str,
         *,
         uri: str | None = None,
@@ -38,9 +41,9 @@ class EngineRequestError(Exception):
 
 @dataclass(frozen=True)
 class StatusEvent:
-    """kind: booting, loading, ready, error, worker_restarted."""
+    """What the service is doing: booting, loading, ready, error, worker_restarted."""
 
-    kind: str
+    kind: StatusKind
     message: str
     uri: str | None = None
     worker: int | None = None
@@ -57,6 +60,6 @@ class LaunchRecord:
 
 
 StatusCallback = Callable[[StatusEvent], None]
-ResultCallback = Callable[[str, int, "dict[str, Any] | EngineRequestError"], None]
+ResultCallback = Callable[[str, int, "BuildResultJson | EngineRequestError"], None]
 #: How the service's parts report status: (kind, message, uri, worker).
-Emit = Callable[[str, str, "str | None", "int | None"], None]
+Emit = Callable[[StatusKind, str, "str | None", "int | None"], None]

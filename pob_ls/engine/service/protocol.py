@@ -1,9 +1,12 @@
-"""Messages between the engine service and its worker processes, and how they travel.
+"""How the messages between the engine service and its worker processes travel.
 
-Frames are a 4-byte big-endian length followed by UTF-8 JSON: never pickle, because a worker runs
-PoB on whatever build text an editor sends, and the service must not execute what comes back.
-Every message is a frozen dataclass; its JSON carries a `type` tag and, for requests and their
-replies, an `id`. Unknown types and missing fields are protocol errors, not guesses.
+The messages themselves are defined in `pob_ls.engine.messages` (re-exported here for the service's
+modules). Frames are a 4-byte big-endian length followed by UTF-8 JSON: never pickle, because a
+worker runs PoB on whatever build text an editor sends, and the service must not execute what comes
+back. Every message is a frozen dataclass; its JSON carries a `type` tag and, for requests and their
+replies, an `id`; an `Ask`'s question carries its own `type` tag. Unknown types and missing or
+unknown fields are protocol errors, not guesses: `UnknownMessage` when the frame was otherwise
+well formed, so a worker can refuse that one request and keep serving.
 """
 
 from __future__ import annotations
@@ -12,9 +15,81 @@ import dataclasses
 import json
 import socket
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from pob_ls.engine.messages import (
+    MESSAGE_TYPES,
+    QUESTION_TYPES,
+    WORKER_REQUESTS,
+    Accepted,
+    Answer,
+    Ask,
+    CloseDocument,
+    DocumentResult,
+    DocumentStats,
+    ErrorReply,
+    Evicted,
+    Forked,
+    ForkWorker,
+    GetResult,
+    GetStats,
+    OpenDocument,
+    Ping,
+    Question,
+    Ready,
+    Reap,
+    Reaped,
+    RecycleRequested,
+    Request,
+    Shutdown,
+    TestHook,
+    UpdateDocument,
+    WorkerStats,
+)
+
+__all__ = [
+    "HEADER_SIZE",
+    "MAX_FRAME",
+    "MESSAGE_TYPES",
+    "WORKER_REQUESTS",
+    "Accepted",
+    "Answer",
+    "Ask",
+    "CloseDocument",
+    "DocumentResult",
+    "DocumentStats",
+    "Envelope",
+    "ErrorReply",
+    "Evicted",
+    "ForkWorker",
+    "Forked",
+    "GetResult",
+    "GetStats",
+    "OpenDocument",
+    "Ping",
+    "ProtocolError",
+    "Ready",
+    "Reap",
+    "Reaped",
+    "RecycleRequested",
+    "Request",
+    "Shutdown",
+    "TestHook",
+    "UnknownMessage",
+    "UpdateDocument",
+    "WorkerConfig",
+    "WorkerStats",
+    "config_engine_files",
+    "config_from_json",
+    "config_to_json",
+    "decode",
+    "encode",
+    "frame_length",
+    "read_frame",
+    "write_frame",
+]
 
 MAX_FRAME = 256 * 1024 * 1024
 _HEADER = struct.Struct(">I")
@@ -22,6 +97,16 @@ _HEADER = struct.Struct(">I")
 
 class ProtocolError(Exception):
     """A frame that is not one of our messages: the peer is broken or not ours."""
+
+
+class UnknownMessage(ProtocolError):
+    """A well-formed frame (a JSON object with a valid id) that is not one of our messages, or whose
+    fields do not fit it: the request `request_id` can be refused without dropping the connection."""
+
+    def __init__(self, message: str, name: str, request_id: int | None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.request_id = request_id
 
 
 # -- configuration handed to a worker (or the zygote) at start-up ------------------------------
@@ -43,208 +128,6 @@ class WorkerConfig:
     test_hooks: bool = False  # accept TestHook requests (tests only)
 
 
-# -- requests (service -> worker) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OpenDocument:
-    """Hold a document; with `load` false only its text is kept (loaded on first need)."""
-
-    uri: str
-    version: int
-    text: str
-    load: bool = True
-
-
-@dataclass(frozen=True)
-class UpdateDocument:
-    uri: str
-    version: int
-    text: str
-
-
-@dataclass(frozen=True)
-class CloseDocument:
-    uri: str
-
-
-@dataclass(frozen=True)
-class GetResult:
-    """The result of the document's current text, reloading it if it was evicted."""
-
-    uri: str
-
-
-@dataclass(frozen=True)
-class Call:
-    """Call a feature glue function on a document's build (what-ifs): module.function(handle, *args)."""
-
-    uri: str
-    module: str
-    function: str
-    args: list[Any] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Ping:
-    pass
-
-
-@dataclass(frozen=True)
-class GetStats:
-    pass
-
-
-@dataclass(frozen=True)
-class Shutdown:
-    pass
-
-
-@dataclass(frozen=True)
-class TestHook:
-    """TEST ONLY: `loop` spins Lua forever, `allocate` grows the Lua heap until it fails,
-    `exit` ends the process with `code`. Refused unless the worker was started with test hooks."""
-
-    __test__ = False  # not a pytest class
-    action: str
-    code: int = 0
-
-
-# -- replies (worker -> service), each echoing the request id -----------------------------------
-
-
-@dataclass(frozen=True)
-class DocumentResult:
-    uri: str
-    version: int
-    result: dict[str, Any]
-    kind: str  # how the build was brought up to date: "reload", "incremental:...", "cached"
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """The request was done and has nothing to return (close, lazy open, ping)."""
-
-    pid: int
-
-
-@dataclass(frozen=True)
-class CallResult:
-    value: Any
-
-
-@dataclass(frozen=True)
-class DocumentStats:
-    uri: str
-    version: int
-    loaded: bool
-    error: str | None
-
-
-@dataclass(frozen=True)
-class WorkerStats:
-    pid: int
-    forked: bool
-    boot_seconds: float
-    rss_bytes: int
-    lua_memory_bytes: int
-    requests: int
-    documents: list[DocumentStats]
-
-
-@dataclass(frozen=True)
-class ErrorReply:
-    """`kind`: build (PoB rejected the text), out_of_memory, engine, not_found, refused, bad_request."""
-
-    kind: str
-    message: str
-    uri: str | None = None
-    version: int | None = None
-
-
-# -- events (worker -> service, no id) ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ready:
-    pid: int
-    forked: bool
-    boot_seconds: float
-    version: str
-
-
-@dataclass(frozen=True)
-class Evicted:
-    """A build object was freed to stay within the memory budget; its text is kept."""
-
-    uri: str
-
-
-@dataclass(frozen=True)
-class RecycleRequested:
-    """The worker grew past its RSS limit even after evicting: replace it when idle."""
-
-    reason: str
-
-
-# -- zygote control (service <-> zygote) --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ForkWorker:
-    """Fork a worker; the worker's end of its socket travels alongside this frame (SCM_RIGHTS)."""
-
-    log_path: str
-
-
-@dataclass(frozen=True)
-class Forked:
-    pid: int
-
-
-@dataclass(frozen=True)
-class Reap:
-    """Collect a dead worker's exit status (the zygote is its parent), waiting up to `timeout`."""
-
-    pid: int
-    timeout: float = 1.0
-
-
-@dataclass(frozen=True)
-class Reaped:
-    pid: int
-    status: str | None  # "exit code 1", "killed by signal 9", or None when still running
-
-
-MESSAGE_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        OpenDocument,
-        UpdateDocument,
-        CloseDocument,
-        GetResult,
-        Call,
-        Ping,
-        GetStats,
-        Shutdown,
-        TestHook,
-        DocumentResult,
-        Accepted,
-        CallResult,
-        WorkerStats,
-        ErrorReply,
-        Ready,
-        Evicted,
-        RecycleRequested,
-        ForkWorker,
-        Forked,
-        Reap,
-        Reaped,
-    )
-}
-
-
 @dataclass(frozen=True)
 class Envelope:
     """One frame: a message plus the request id it belongs to (None for events)."""
@@ -253,12 +136,25 @@ class Envelope:
     id: int | None = None
 
 
+def _fields(message: Any) -> dict[str, Any]:
+    """A message's fields as JSON, an `Ask`'s question tagged with its type."""
+    if isinstance(message, Ask):
+        fields = dataclasses.asdict(cast(Any, message.question))
+        question = {"type": type(message.question).__name__, **fields}
+        return {"uri": message.uri, "question": question}
+    return dataclasses.asdict(message)
+
+
 def encode(message: Any, request_id: int | None = None) -> bytes:
     """A complete frame for `message`."""
     name = type(message).__name__
     if MESSAGE_TYPES.get(name) is not type(message):
         raise ProtocolError(f"not a protocol message: {name}")
-    body: dict[str, Any] = {"type": name, **dataclasses.asdict(message)}
+    if isinstance(message, Ask) and QUESTION_TYPES.get(type(message.question).__name__) is not type(
+        message.question
+    ):
+        raise ProtocolError(f"not a question a worker answers: {type(message.question).__name__}")
+    body: dict[str, Any] = {"type": name, **_fields(message)}
     if request_id is not None:
         body["id"] = request_id
     try:
@@ -270,6 +166,30 @@ def encode(message: Any, request_id: int | None = None) -> bytes:
     return _HEADER.pack(len(data)) + data
 
 
+def _build(cls: type[Any], body: dict[str, Any], what: str) -> Any:
+    """`cls(**body)`, refusing unknown and missing fields. Raises TypeError or ValueError."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    if not names.issuperset(body):
+        raise ValueError(f"{what} has unknown fields {sorted(set(body) - names)}")
+    return cls(**body)
+
+
+def _question(raw: Any) -> Question[object]:
+    if not isinstance(raw, dict):
+        raise ValueError("Ask: its question is not a JSON object")
+    body = dict(raw)
+    name = str(body.pop("type", ""))
+    cls = QUESTION_TYPES.get(name)
+    if cls is None:
+        raise ValueError(f"Ask: {name!r} is not a question a worker answers ({', '.join(QUESTION_TYPES)})")
+    question: Question[object] = _build(cls, body, name)
+    for f in dataclasses.fields(cast(Any, question)):
+        value = getattr(question, f.name)
+        if f.type in ("int", "str") and (type(value).__name__ != f.type):
+            raise ValueError(f"Ask: {name}.{f.name} must be {f.type}, not {type(value).__name__}")
+    return question
+
+
 def decode(data: bytes) -> Envelope:
     """The message in a frame body (without its length prefix)."""
     try:
@@ -278,21 +198,21 @@ def decode(data: bytes) -> Envelope:
         raise ProtocolError(f"frame is not JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ProtocolError("frame is not a JSON object")
-    cls = MESSAGE_TYPES.get(str(body.pop("type", "")))
-    if cls is None:
-        raise ProtocolError("frame has an unknown message type")
     request_id = body.pop("id", None)
-    if request_id is not None and not isinstance(request_id, int):
+    if request_id is not None and (not isinstance(request_id, int) or isinstance(request_id, bool)):
         raise ProtocolError("frame id is not an integer")
-    names = {f.name for f in dataclasses.fields(cls)}
-    if not names.issuperset(body):
-        raise ProtocolError(f"{cls.__name__} has unknown fields {sorted(set(body) - names)}")
+    name = str(body.pop("type", ""))
+    cls = MESSAGE_TYPES.get(name)
+    if cls is None:
+        raise UnknownMessage(f"frame has an unknown message type {name[:80]!r}", name[:80], request_id)
     try:
         if cls is WorkerStats:
             body["documents"] = [DocumentStats(**d) for d in body.get("documents", [])]
-        message = cls(**body)
-    except TypeError as exc:
-        raise ProtocolError(f"{cls.__name__}: {exc}") from exc
+        if cls is Ask:
+            body["question"] = _question(body.get("question"))
+        message = _build(cls, body, cls.__name__)
+    except (TypeError, ValueError) as exc:
+        raise UnknownMessage(f"{cls.__name__}: {exc}", name, request_id) from exc
     return Envelope(message, request_id)
 
 

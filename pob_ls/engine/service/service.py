@@ -24,8 +24,9 @@ import sys
 import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from pob_ls.engine.messages import BuildResultJson, Question, StatusKind
 from pob_ls.engine.provisioning.layout import EngineFiles
 from pob_ls.engine.service.channel import WorkerGone, WorkerProcess, exchange, log_tail
 from pob_ls.engine.service.documents import Document
@@ -38,14 +39,14 @@ from pob_ls.engine.service.errors import (
 )
 from pob_ls.engine.service.protocol import (
     Accepted,
-    Call,
-    CallResult,
+    Ask,
     CloseDocument,
     DocumentResult,
     ErrorReply,
     GetResult,
     GetStats,
     OpenDocument,
+    Request,
     Shutdown,
     TestHook,
     UpdateDocument,
@@ -56,6 +57,9 @@ from pob_ls.engine.service.protocol import (
 from pob_ls.engine.service.supervisor import Slot, Supervisor
 
 __all__ = ["EngineRequestError", "EngineService", "LaunchRecord", "StatusEvent"]
+
+ReplyT = TypeVar("ReplyT")
+AnswerT = TypeVar("AnswerT")
 
 
 class EngineService:
@@ -201,7 +205,7 @@ class EngineService:
         doc.slot.closing.append(uri)
         self._spawn(self._close_in_worker(doc.slot))
 
-    async def result(self, uri: str) -> tuple[int, dict[str, Any]]:
+    async def result(self, uri: str) -> tuple[int, BuildResultJson]:
         """(version, result JSON) for the document's latest version, calculating it now if needed."""
         doc = self._doc(uri)
         if doc.known():
@@ -209,7 +213,7 @@ class EngineService:
                 raise doc.error
             assert doc.result is not None
             return doc.version, doc.result
-        waiter: asyncio.Future[tuple[int, dict[str, Any]]] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[tuple[int, BuildResultJson]] = asyncio.get_running_loop().create_future()
         doc.waiters.append(waiter)
         if doc.timer:
             doc.timer.cancel()
@@ -217,26 +221,23 @@ class EngineService:
         self._start_flush(doc)
         return await waiter
 
-    async def refresh(self, uri: str) -> tuple[int, dict[str, Any]]:
+    async def refresh(self, uri: str) -> tuple[int, BuildResultJson]:
         """Ask the worker for the result of the text it holds (reloading the build if it was evicted)."""
         doc = self._doc(uri)
         reply = await self._request(doc.slot, GetResult(uri), self.load_deadline, uri=uri)
-        assert isinstance(reply, DocumentResult)
         return reply.version, reply.result
 
-    async def call(self, uri: str, module: str, function: str, *args: Any) -> Any:
-        """Call a glue function on the document's latest build (what-ifs); JSON in, JSON out."""
+    async def ask(self, uri: str, question: Question[AnswerT]) -> AnswerT | None:
+        """Ask a question (a what-if, the catalog) about the document's latest build; None when the
+        build has no such entity. Only the questions in `pob_ls.engine.messages` exist."""
         await self.result(uri)
         doc = self._doc(uri)
-        reply = await self._request(
-            doc.slot, Call(uri, module, function, list(args)), self.request_deadline, uri=uri
-        )
-        assert isinstance(reply, CallResult)
-        return reply.value
+        reply = await self._request(doc.slot, Ask(uri, question), self.request_deadline, uri=uri)
+        # The worker ran the glue that answers this question type; its JSON is what AnswerT describes.
+        return cast("AnswerT | None", reply.value)
 
     async def stats(self) -> list[WorkerStats]:
-        replies = [await self._request(slot, GetStats(), self.request_deadline) for slot in self._slots]
-        return [r for r in replies if isinstance(r, WorkerStats)]
+        return [await self._request(slot, GetStats(), self.request_deadline) for slot in self._slots]
 
     def worker_pids(self) -> list[int | None]:
         return [slot.process.pid if slot.process else None for slot in self._slots]
@@ -352,7 +353,9 @@ class EngineService:
 
     # -- requests -----------------------------------------------------------------------
 
-    async def _request(self, slot: Slot, message: Any, deadline: float, *, uri: str | None = None) -> Any:
+    async def _request(
+        self, slot: Slot, message: Request[ReplyT], deadline: float, *, uri: str | None = None
+    ) -> ReplyT:
         self._check_started()
         async with slot.lock:
             await self._supervisor.ensure_process(slot)
@@ -360,9 +363,15 @@ class EngineService:
             return await self._send(slot, message, deadline, uri)
 
     async def _send(
-        self, slot: Slot, message: Any, deadline: float, uri: str | None = None, version: int | None = None
-    ) -> Any:
-        """One request to the slot's worker (the caller holds the slot's lock); failures replace it."""
+        self,
+        slot: Slot,
+        message: Request[ReplyT],
+        deadline: float,
+        uri: str | None = None,
+        version: int | None = None,
+    ) -> ReplyT:
+        """One request to the slot's worker (the caller holds the slot's lock); failures replace it.
+        Returns the reply the message is paired with; any other reply is an engine error."""
         proc = slot.process
         assert proc is not None
         name = type(message).__name__
@@ -399,7 +408,11 @@ class EngineService:
             )
         if proc.recycle:
             self._spawn(self._supervisor.restart(slot))
-        return reply
+        if not isinstance(reply, message.replies):
+            raise EngineRequestError(
+                "engine", f"the PoB engine worker answered {name} with {type(reply).__name__}", uri=uri
+            )
+        return cast(ReplyT, reply)
 
     async def _lose(self, slot: Slot, proc: WorkerProcess, uri: str | None) -> str | None:
         """A worker missed its deadline or died: its document is suspect, the worker replaced."""
@@ -425,12 +438,14 @@ class EngineService:
         if not self._started:
             raise EngineRequestError("closed", "the engine service is not running")
 
-    def _emit(self, kind: str, message: str, uri: str | None = None, worker: int | None = None) -> None:
+    def _emit(
+        self, kind: StatusKind, message: str, uri: str | None = None, worker: int | None = None
+    ) -> None:
         if self.on_status is not None:
             with contextlib.suppress(Exception):
                 self.on_status(StatusEvent(kind, message, uri, worker))
 
-    def _notify(self, uri: str, version: int, payload: dict[str, Any] | EngineRequestError) -> None:
+    def _notify(self, uri: str, version: int, payload: BuildResultJson | EngineRequestError) -> None:
         if self.on_result is not None:
             with contextlib.suppress(Exception):
                 self.on_result(uri, version, payload)

@@ -17,20 +17,36 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lupa import luajit21
 
 from pob_ls.engine.host.host import BuildLoadError, EngineError, EngineFiles, PobHost
 from pob_ls.engine.host.incremental import update_build
+from pob_ls.engine.messages import (
+    WORKER_REQUESTS,
+    DescribeConfig,
+    DescribeNode,
+    GroupAsMainSkill,
+    Json,
+    ListCatalog,
+    ListStatNames,
+    Question,
+    RemoveItem,
+    StepKind,
+    ToggleGem,
+    UpdateHow,
+    WorkerErrorKind,
+)
 from pob_ls.engine.service.eviction import MemoryPolice, rss_bytes
 from pob_ls.engine.service.fault_hooks import run_test_hook
 from pob_ls.engine.service.protocol import (
     Accepted,
-    Call,
-    CallResult,
+    Answer,
+    Ask,
     CloseDocument,
     DocumentResult,
     DocumentStats,
@@ -43,6 +59,7 @@ from pob_ls.engine.service.protocol import (
     Ready,
     Shutdown,
     TestHook,
+    UnknownMessage,
     UpdateDocument,
     WorkerConfig,
     WorkerStats,
@@ -53,6 +70,18 @@ from pob_ls.engine.service.protocol import (
 )
 
 _PR_SET_PDEATHSIG = 1
+
+#: The glue (module, function) answering each question, and the arguments after the build's handle.
+#: These are the only glue functions a request can reach; the Lua names live here, not above the engine.
+_GLUE_QUESTIONS: dict[type[Question[object]], tuple[str, str, Callable[[Any], tuple[object, ...]]]] = {
+    RemoveItem: ("whatif", "removeItem", lambda q: (q.slot,)),
+    ToggleGem: ("whatif", "toggleGem", lambda q: (q.group, q.gem)),
+    GroupAsMainSkill: ("whatif", "groupSummary", lambda q: (q.group,)),
+    DescribeNode: ("whatif", "node", lambda q: (q.node_id,)),
+    DescribeConfig: ("whatif", "config", lambda q: (q.name,)),
+    ListCatalog: ("whatif", "catalog", lambda q: ()),
+    ListStatNames: ("whatif", "statNames", lambda q: ()),
+}
 
 
 class _RequestFailed(Exception):
@@ -90,7 +119,7 @@ def _is_out_of_memory(exc: BaseException) -> bool:
     return "not enough memory" in str(exc) or "ran out of memory" in str(exc)
 
 
-def _plain_json(value: Any) -> Any:
+def _plain_json(value: Any) -> Json:
     """Glue results made JSON-safe: inf/nan become PoB's strings, tuples lists."""
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
@@ -98,7 +127,7 @@ def _plain_json(value: Any) -> Any:
         return {str(k): _plain_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain_json(v) for v in value]
-    return value
+    return cast(Json, value)
 
 
 class Worker:
@@ -111,7 +140,7 @@ class Worker:
         self.forked = forked
         self.docs: dict[str, _Document] = {}
         self.requests = 0
-        self._last_kind = "cached"
+        self._last_update: tuple[UpdateHow, tuple[StepKind, ...]] = ("cached", ())
         self._police = MemoryPolice(host, config, lambda message: write_frame(self.sock, message))
 
     def serve(self) -> None:
@@ -121,6 +150,10 @@ class Worker:
         while True:
             try:
                 envelope = read_frame(self.sock)
+            except UnknownMessage as exc:
+                self.requests += 1
+                self._refuse(exc)
+                continue
             except (ProtocolError, OSError) as exc:
                 print(f"pob-ls worker: channel broken: {exc}", file=sys.stderr, flush=True)
                 return
@@ -134,13 +167,20 @@ class Worker:
                 reply = exc.reply
             except Exception as exc:
                 traceback.print_exc()
-                kind = "out_of_memory" if _is_out_of_memory(exc) else "engine"
+                kind: WorkerErrorKind = "out_of_memory" if _is_out_of_memory(exc) else "engine"
                 reply = ErrorReply(kind, f"{type(exc).__name__}: {exc}", getattr(message, "uri", None))
             self._flush_log()
             write_frame(self.sock, reply, envelope.id)
             if isinstance(message, Shutdown):
                 return
             self._police.police(self.docs.values(), getattr(message, "uri", None))
+
+    def _refuse(self, exc: UnknownMessage) -> None:
+        """A frame that is not one of our requests: answer it with an error and keep serving."""
+        print(f"pob-ls worker: refused a frame: {exc}", file=sys.stderr, flush=True)
+        if exc.request_id is not None:
+            reply = ErrorReply("refused", f"the engine worker refuses it: {exc}")
+            write_frame(self.sock, reply, exc.request_id)
 
     # -- requests -----------------------------------------------------------------------
 
@@ -163,25 +203,29 @@ class Worker:
             if doc is not None and doc.handle is not None:
                 self.host.free(doc.handle)
             return Accepted(os.getpid())
-        if isinstance(message, Call):
+        if isinstance(message, Ask):
             doc = self._document(message.uri)
             handle = self._ensure_loaded(doc)
-            try:
-                value = self.host.call(message.module, message.function, handle, *message.args)
-            except KeyError:
-                raise _RequestFailed(
-                    ErrorReply(
-                        "not_found", f"no engine feature module {message.module!r}", doc.uri, doc.version
-                    )
-                ) from None
-            return CallResult(_plain_json(value))
+            return Answer(self._answer(handle, message.question))
         if isinstance(message, Ping | Shutdown):
             return Accepted(os.getpid())
         if isinstance(message, GetStats):
             return self.stats()
         if isinstance(message, TestHook):
             return run_test_hook(self.host, self.config, message)
-        return ErrorReply("bad_request", f"a worker does not handle {type(message).__name__}")
+        return ErrorReply(
+            "refused",
+            f"the engine worker refuses {type(message).__name__}: it answers only "
+            + ", ".join(cls.__name__ for cls in WORKER_REQUESTS),
+        )
+
+    def _answer(self, handle: int, question: Question[object]) -> Json:
+        """Run the one glue function that answers `question` (decode let only known questions in)."""
+        glue = _GLUE_QUESTIONS.get(type(question))
+        if glue is None:
+            raise _RequestFailed(ErrorReply("refused", f"the engine worker has no answer to {question!r}"))
+        module, function, arguments = glue
+        return _plain_json(self.host.call(module, function, handle, *arguments(question)))
 
     def _document(self, uri: str) -> _Document:
         doc = self.docs.get(uri)
@@ -210,16 +254,16 @@ class Worker:
                 raise _RequestFailed(ErrorReply("out_of_memory", str(exc), doc.uri, doc.version)) from exc
             raise
         doc.handle, doc.loaded_text = outcome.handle, doc.text
-        self._last_kind = outcome.kind
+        self._last_update = (outcome.how, outcome.steps)
         return doc.handle
 
     def _result(self, doc: _Document) -> DocumentResult:
         start = time.perf_counter()
-        self._last_kind = "cached"
+        self._last_update = ("cached", ())
         handle = self._ensure_loaded(doc)
-        kind = self._last_kind
+        how, steps = self._last_update
         result = self.host.result(handle).to_json()
-        return DocumentResult(doc.uri, doc.version, result, kind, time.perf_counter() - start)
+        return DocumentResult(doc.uri, doc.version, result, how, time.perf_counter() - start, list(steps))
 
     def stats(self) -> WorkerStats:
         return WorkerStats(

@@ -10,22 +10,26 @@ import itertools
 import socket
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TypeVar, cast
 
 from pob_ls.engine.service.channel import log_tail
 from pob_ls.engine.service.errors import EngineRequestError
 from pob_ls.engine.service.protocol import (
+    ErrorReply,
     Forked,
     ForkWorker,
     ProtocolError,
     Ready,
     Reap,
     Reaped,
+    Request,
     WorkerConfig,
     encode,
     read_frame,
 )
 from pob_ls.engine.service.spawn import ZYGOTE_MODULE, spawn_child
+
+ReplyT = TypeVar("ReplyT")
 
 
 class ZygoteClient:
@@ -53,7 +57,8 @@ class ZygoteClient:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def _ask(self, message: Any, fds: list[int] | None = None) -> Any:
+    def _ask(self, message: Request[ReplyT], fds: list[int] | None = None) -> ReplyT | ErrorReply:
+        """Send one request; its paired reply or the zygote's error. Anything else is a ProtocolError."""
         request_id = next(self._ids)
         frame = encode(message, request_id)
         if fds:
@@ -63,7 +68,10 @@ class ZygoteClient:
         envelope = read_frame(self.sock)
         if envelope is None:
             raise ProtocolError("the zygote closed its channel")
-        return envelope.message
+        reply = envelope.message
+        if not isinstance(reply, (*message.replies, ErrorReply)):
+            raise ProtocolError(f"the zygote answered {type(reply).__name__} to {type(message).__name__}")
+        return cast("ReplyT | ErrorReply", reply)
 
     def fork(self, log_path: Path) -> tuple[int, socket.socket]:
         mine, theirs = socket.socketpair()
