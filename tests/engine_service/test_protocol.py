@@ -17,6 +17,7 @@ from pob_ls.engine.messages import (
     DescribeNode,
     GroupAsMainSkill,
     ListCatalog,
+    ListStatNames,
     RemoveItem,
     ToggleGem,
 )
@@ -67,6 +68,7 @@ def test_nested_stats_and_questions_round_trip() -> None:
         DescribeNode(123),
         DescribeConfig("enemyIsBoss"),
         ListCatalog(),
+        ListStatNames(),
     ]
     assert sorted(type(q).__name__ for q in questions) == sorted(QUESTION_TYPES)
     for question in questions:
