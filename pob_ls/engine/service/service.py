@@ -255,7 +255,10 @@ class EngineService:
         """TEST ONLY: make a worker loop, exhaust its Lua heap or exit. Needs `test_hooks=True`."""
         if not self._test_hooks:
             raise EngineRequestError("refused", "test hooks are disabled")
-        await self._request(self._slots[worker], TestHook(action, code), self.request_deadline)
+        # Exhausting a 640 MB heap writes that much memory, seconds on a busy machine: it gets a
+        # calculation's deadline, so the test sees the out-of-memory error, not the deadline.
+        deadline = self.load_deadline if action == "allocate" else self.request_deadline
+        await self._request(self._slots[worker], TestHook(action, code), deadline)
 
     # -- calculation --------------------------------------------------------------------
 
